@@ -1,0 +1,43 @@
+//! `activscalar predict`: top-K next tokens after a prompt.
+
+use activscalar_core::predict::predict;
+use anyhow::Result;
+
+use crate::{Backend, model_arg};
+
+/// Arguments of `predict`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A .gguf file, a Hugging Face folder (config.json, tokenizer.json, *.safetensors) or `default`.
+    #[arg(long, default_value = "default")]
+    model: String,
+    /// The prompt.
+    #[arg(long)]
+    prompt: String,
+    /// How many candidates to print.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Compute backend.
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+}
+
+/// Runs `predict`.
+pub fn run(args: Args) -> Result<()> {
+    let engine = model_arg::engine(args.backend);
+    let m = model_arg::load(&args.model, &engine)?;
+    let p = pollster::block_on(predict(&m, &args.prompt, args.top))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&p)?);
+        return Ok(());
+    }
+    println!("{} ({} layers, d={}) on {} — prompt: {} tokens", m.info.source, m.info.config.n_layers, m.info.config.d_model, engine.kind.as_str(), p.prompt_ids.len());
+    println!("{:>4}  {:<20} {:>10} {:>8}", "rank", "token", "logit", "prob");
+    for (i, t) in p.top.iter().enumerate() {
+        println!("{:>4}  {:<20} {:>10.4} {:>7.2}%", i + 1, format!("{:?}", t.text), t.logit, 100.0 * t.prob);
+    }
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! ActivScalar core: everything that is not UI.
+//!
+//! Models (GPT-2, GPT-NeoX, Llama family), weight loaders, tokenizer, hook sites, interventions,
+//! the activation-scaling objective and its optimiser. Compiles for native targets and wasm32; the
+//! same code runs on burn's WebGPU backend in the browser and on its pure-Rust CPU backend.
+
+pub mod engine;
+pub mod error;
+pub mod hooks;
+pub mod loaders;
+pub mod models;
+pub mod optim;
+pub mod predict;
+pub mod tokenizer;
+
+pub use burn::tensor::{Device, Tensor, TensorData};
+pub use error::{CoreError, Result};
+pub use loaders::model_files::{LoadedModel, ModelFiles, ModelInfo, NamedBytes, load_model};

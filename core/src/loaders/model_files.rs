@@ -1,0 +1,215 @@
+//! The files a user gives us for one model, and turning them into a [`LoadedModel`].
+
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::gguf::GgufFile;
+use super::safetensors::{SafetensorsFile, SafetensorsSet};
+use crate::error::{CoreError, Result};
+use crate::models::gpt2::Gpt2;
+use crate::models::llama::{Llama, Naming};
+use crate::models::neox::NeoX;
+use crate::models::{Arch, Architecture, Model, ModelConfig};
+use crate::tokenizer::TextTokenizer;
+
+/// A file's name and contents (the browser has no file system).
+#[derive(Clone)]
+pub struct NamedBytes {
+    /// File name as the user gave it.
+    pub name: String,
+    /// Contents.
+    pub bytes: Vec<u8>,
+}
+
+/// Model files: one GGUF, or a Hugging Face folder's files.
+pub enum ModelFiles {
+    /// A single `.gguf`; `tokenizer` optionally overrides the one in its metadata.
+    Gguf {
+        /// The GGUF file.
+        file: NamedBytes,
+        /// Optional `tokenizer.json`.
+        tokenizer: Option<Vec<u8>>,
+    },
+    /// `config.json` + `tokenizer.json` + one or more `*.safetensors` shards.
+    HuggingFace {
+        /// Contents of `config.json`.
+        config: String,
+        /// Contents of `tokenizer.json`.
+        tokenizer: Vec<u8>,
+        /// The safetensors shards.
+        shards: Vec<NamedBytes>,
+    },
+}
+
+impl ModelFiles {
+    /// Sorts a set of dropped files into a model: one `.gguf` (plus an optional
+    /// `tokenizer.json`), or `config.json` + `tokenizer.json` + `*.safetensors`.
+    pub fn from_named(files: Vec<NamedBytes>) -> Result<ModelFiles> {
+        let mut gguf = None;
+        let (mut config, mut tokenizer, mut shards, mut other) = (None, None, Vec::new(), Vec::new());
+        for f in files {
+            let lower = f.name.to_lowercase();
+            if lower.ends_with(".gguf") {
+                gguf = Some(f);
+            } else if lower.ends_with("config.json") && !lower.contains("tokenizer") && !lower.contains("generation") {
+                config = Some(f);
+            } else if lower.ends_with("tokenizer.json") {
+                tokenizer = Some(f.bytes);
+            } else if lower.ends_with(".safetensors") {
+                shards.push(f);
+            } else if !lower.ends_with(".json") && !lower.ends_with(".md") && !lower.ends_with(".txt") {
+                other.push(f.name);
+            }
+        }
+        if let Some(file) = gguf {
+            return Ok(ModelFiles::Gguf { file, tokenizer });
+        }
+        let missing: Vec<&str> = [
+            (config.is_none(), "config.json"),
+            (tokenizer.is_none(), "tokenizer.json"),
+            (shards.is_empty(), "model.safetensors"),
+        ]
+        .iter()
+        .filter(|(m, _)| *m)
+        .map(|(_, n)| *n)
+        .collect();
+        if !missing.is_empty() {
+            let extra = if other.is_empty() { String::new() } else { format!(" (not model files: {})", other.join(", ")) };
+            return Err(CoreError::Input(format!(
+                "expected a .gguf file, or config.json + tokenizer.json + *.safetensors; missing {}{extra}",
+                missing.join(", ")
+            )));
+        }
+        let config = String::from_utf8(config.expect("checked").bytes)
+            .map_err(|_| CoreError::bad_file("config.json", "not UTF-8 text"))?;
+        Ok(ModelFiles::HuggingFace {
+            config,
+            tokenizer: tokenizer.expect("checked"),
+            shards,
+        })
+    }
+
+    /// Reads a `.gguf` file or a Hugging Face folder from disk (native only).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn from_path(path: &std::path::Path) -> Result<ModelFiles> {
+        let read = |p: &std::path::Path| {
+            std::fs::read(p).map(|bytes| NamedBytes {
+                name: p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                bytes,
+            })
+        };
+        let io = |p: &std::path::Path, e: std::io::Error| CoreError::Input(format!("{}: {e}", p.display()));
+        if path.is_dir() {
+            let mut files = Vec::new();
+            for entry in std::fs::read_dir(path).map_err(|e| io(path, e))? {
+                let p = entry.map_err(|e| io(path, e))?.path();
+                let name = p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+                if name.ends_with(".safetensors") || name == "config.json" || name == "tokenizer.json" || name.ends_with(".gguf") {
+                    files.push(read(&p).map_err(|e| io(&p, e))?);
+                }
+            }
+            files.sort_by(|a, b| a.name.cmp(&b.name));
+            Self::from_named(files)
+        } else {
+            let f = read(path).map_err(|e| io(path, e))?;
+            Self::from_named(vec![f])
+        }
+    }
+}
+
+/// What the UI and results say about a loaded model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// Where it came from (file or folder name).
+    pub source: String,
+    /// Hyper-parameters.
+    pub config: ModelConfig,
+    /// Parameter count.
+    pub n_params: usize,
+    /// SHA-256 of the weight files, hex.
+    pub weights_sha256: String,
+    /// SHA-256 of the tokenizer definition, hex.
+    pub tokenizer_sha256: String,
+}
+
+/// A model ready to run, with its tokenizer.
+pub struct LoadedModel {
+    /// The network on its device.
+    pub model: Model,
+    /// Its tokenizer.
+    pub tokenizer: TextTokenizer,
+    /// Facts about it.
+    pub info: ModelInfo,
+}
+
+fn sha256_hex<'a>(parts: impl Iterator<Item = &'a [u8]>) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses, checks and uploads a model to `device`.
+pub fn load_model(files: ModelFiles, device: &Device) -> Result<LoadedModel> {
+    match files {
+        ModelFiles::Gguf { file, tokenizer } => {
+            let weights_sha256 = sha256_hex(std::iter::once(file.bytes.as_slice()));
+            let gguf = GgufFile::parse(&file.name, file.bytes)?;
+            let config = ModelConfig::from_gguf(&gguf)?;
+            let tokenizer = match tokenizer {
+                Some(json) => TextTokenizer::from_json_bytes(&json)?,
+                None => TextTokenizer::from_gguf(&gguf)?,
+            };
+            check_vocab(&config, &tokenizer)?;
+            let arch = Llama::load(config.clone(), &gguf, Naming::Gguf, device)?;
+            Ok(finish(Box::new(arch), tokenizer, file.name, weights_sha256, device))
+        }
+        ModelFiles::HuggingFace { config, tokenizer, shards } => {
+            let config = ModelConfig::from_hf_json(&config)?;
+            let tokenizer = TextTokenizer::from_json_bytes(&tokenizer)?;
+            check_vocab(&config, &tokenizer)?;
+            let weights_sha256 = sha256_hex(shards.iter().map(|s| s.bytes.as_slice()));
+            let source = shards.first().map(|s| s.name.clone()).unwrap_or_default();
+            let mut set = SafetensorsSet::default();
+            for s in shards {
+                set.push(SafetensorsFile::parse(&s.name, s.bytes)?);
+            }
+            let arch: Box<dyn Architecture> = match config.arch {
+                Arch::Gpt2 => Box::new(Gpt2::load(config, &set, device)?),
+                Arch::NeoX => Box::new(NeoX::load(config, &set, device)?),
+                Arch::Llama => Box::new(Llama::load(config, &set, Naming::HuggingFace, device)?),
+            };
+            Ok(finish(arch, tokenizer, source, weights_sha256, device))
+        }
+    }
+}
+
+/// The tokenizer may know fewer ids than the embedding has rows (padding), never more.
+fn check_vocab(config: &ModelConfig, tokenizer: &TextTokenizer) -> Result<()> {
+    if tokenizer.vocab_size() > config.vocab_size {
+        return Err(CoreError::Input(format!(
+            "the tokenizer has {} tokens but the model only {}: tokenizer and weights come from different models",
+            tokenizer.vocab_size(),
+            config.vocab_size
+        )));
+    }
+    Ok(())
+}
+
+fn finish(arch: Box<dyn Architecture>, tokenizer: TextTokenizer, source: String, weights_sha256: String, device: &Device) -> LoadedModel {
+    let config = arch.config().clone();
+    let info = ModelInfo {
+        source,
+        n_params: config.n_params(),
+        config,
+        weights_sha256,
+        tokenizer_sha256: tokenizer.hash().to_string(),
+    };
+    LoadedModel {
+        model: Model::new(arch, device.clone()),
+        tokenizer,
+        info,
+    }
+}

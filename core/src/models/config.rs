@@ -1,0 +1,343 @@
+//! Model hyper-parameters, read from a Hugging Face `config.json` or from GGUF metadata.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{CoreError, Result};
+use crate::loaders::gguf::GgufFile;
+
+/// Supported architecture families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arch {
+    /// GPT-2: learned positions, LayerNorm, gelu_new MLP, Conv1D weights.
+    Gpt2,
+    /// GPT-NeoX / Pythia: partial rotary, LayerNorm, parallel residual.
+    NeoX,
+    /// Llama family (Llama, SmolLM, TinyLlama…): RMSNorm, RoPE, GQA, SwiGLU.
+    Llama,
+}
+
+impl Arch {
+    /// Display name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Arch::Gpt2 => "gpt2",
+            Arch::NeoX => "gpt_neox",
+            Arch::Llama => "llama",
+        }
+    }
+}
+
+/// MLP non-linearity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// tanh approximation of GELU (`gelu_new`, `gelu_pytorch_tanh`).
+    GeluTanh,
+    /// exact (erf) GELU.
+    Gelu,
+    /// SiLU / swish (used gated, SwiGLU, in Llama).
+    Silu,
+    /// ReLU.
+    Relu,
+}
+
+impl Activation {
+    fn from_hf(name: &str) -> Result<Self> {
+        Ok(match name {
+            "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast" => Activation::GeluTanh,
+            "gelu" => Activation::Gelu,
+            "silu" | "swish" => Activation::Silu,
+            "relu" => Activation::Relu,
+            other => return Err(CoreError::Unsupported(format!("activation function `{other}`"))),
+        })
+    }
+}
+
+/// Everything the forward pass needs to know about a model's shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    /// Architecture family.
+    pub arch: Arch,
+    /// Vocabulary size (rows of the embedding).
+    pub vocab_size: usize,
+    /// Residual stream width.
+    pub d_model: usize,
+    /// Number of transformer blocks.
+    pub n_layers: usize,
+    /// Query heads.
+    pub n_heads: usize,
+    /// Key/value heads (< `n_heads` with grouped-query attention).
+    pub n_kv_heads: usize,
+    /// Width of one head.
+    pub head_dim: usize,
+    /// MLP hidden width.
+    pub d_mlp: usize,
+    /// Longest sequence the model supports.
+    pub max_positions: usize,
+    /// Epsilon of LayerNorm / RMSNorm.
+    pub norm_eps: f64,
+    /// RoPE base θ (unused by GPT-2).
+    pub rope_theta: f64,
+    /// Number of rotated dimensions per head (0: no RoPE).
+    pub rotary_dim: usize,
+    /// NeoX: attention and MLP read the same residual (x + attn(ln1 x) + mlp(ln2 x)).
+    pub parallel_residual: bool,
+    /// The unembedding is the transposed token embedding.
+    pub tied_embeddings: bool,
+    /// MLP non-linearity.
+    pub activation: Activation,
+    /// Linear layers of attention carry biases.
+    pub attn_bias: bool,
+    /// Linear layers of the MLP carry biases.
+    pub mlp_bias: bool,
+}
+
+fn get_usize(cfg: &Value, keys: &[&str]) -> Option<usize> {
+    keys.iter()
+        .find_map(|k| cfg.get(*k).and_then(Value::as_u64))
+        .map(|v| v as usize)
+}
+
+fn get_f64(cfg: &Value, keys: &[&str]) -> Option<f64> {
+    keys.iter().find_map(|k| cfg.get(*k).and_then(Value::as_f64))
+}
+
+fn need(v: Option<usize>, key: &str) -> Result<usize> {
+    v.filter(|&n| n > 0)
+        .ok_or_else(|| CoreError::bad_file("config.json", format!("`{key}` is missing or zero")))
+}
+
+/// The RoPE base from either the classic `rope_theta` key or transformers 5's `rope_parameters`.
+fn rope_theta(cfg: &Value, default: f64) -> Result<f64> {
+    if let Some(params) = cfg.get("rope_parameters").or_else(|| cfg.get("rope_scaling")) {
+        let ty = params
+            .get("rope_type")
+            .or_else(|| params.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("default");
+        if ty != "default" && !params.is_null() {
+            return Err(CoreError::Unsupported(format!("RoPE scaling type `{ty}`")));
+        }
+        if let Some(t) = params.get("rope_theta").and_then(Value::as_f64) {
+            return Ok(t);
+        }
+    }
+    Ok(get_f64(cfg, &["rope_theta", "rotary_emb_base"]).unwrap_or(default))
+}
+
+impl ModelConfig {
+    /// Reads a Hugging Face `config.json`. Unknown architectures are refused with a message
+    /// naming what was found.
+    pub fn from_hf_json(text: &str) -> Result<ModelConfig> {
+        let cfg: Value = serde_json::from_str(text)
+            .map_err(|e| CoreError::bad_file("config.json", format!("not valid JSON: {e}")))?;
+        let model_type = cfg.get("model_type").and_then(Value::as_str).unwrap_or("");
+        let archs = cfg
+            .get("architectures")
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "none".into());
+        match model_type {
+            "gpt2" => Self::gpt2(&cfg),
+            "gpt_neox" => Self::neox(&cfg),
+            "llama" | "smollm" | "smollm2" => Self::llama(&cfg),
+            other => Err(CoreError::Unsupported(format!(
+                "architecture `{}` (architectures: {archs}); supported: gpt2, gpt_neox (Pythia), llama (Llama, SmolLM, TinyLlama)",
+                if other.is_empty() { "<no model_type>" } else { other }
+            ))),
+        }
+    }
+
+    fn gpt2(cfg: &Value) -> Result<ModelConfig> {
+        let d = need(get_usize(cfg, &["n_embd", "hidden_size"]), "n_embd")?;
+        let n_heads = need(get_usize(cfg, &["n_head"]), "n_head")?;
+        let act = cfg
+            .get("activation_function")
+            .and_then(Value::as_str)
+            .unwrap_or("gelu_new");
+        let c = ModelConfig {
+            arch: Arch::Gpt2,
+            vocab_size: need(get_usize(cfg, &["vocab_size"]), "vocab_size")?,
+            d_model: d,
+            n_layers: need(get_usize(cfg, &["n_layer"]), "n_layer")?,
+            n_heads,
+            n_kv_heads: n_heads,
+            head_dim: d / n_heads,
+            d_mlp: get_usize(cfg, &["n_inner"]).unwrap_or(4 * d),
+            max_positions: need(get_usize(cfg, &["n_positions", "n_ctx"]), "n_positions")?,
+            norm_eps: get_f64(cfg, &["layer_norm_epsilon"]).unwrap_or(1e-5),
+            rope_theta: 0.0,
+            rotary_dim: 0,
+            parallel_residual: false,
+            tied_embeddings: true,
+            activation: Activation::from_hf(act)?,
+            attn_bias: true,
+            mlp_bias: true,
+        };
+        c.validate()
+    }
+
+    fn neox(cfg: &Value) -> Result<ModelConfig> {
+        let d = need(get_usize(cfg, &["hidden_size"]), "hidden_size")?;
+        let n_heads = need(get_usize(cfg, &["num_attention_heads"]), "num_attention_heads")?;
+        let head_dim = d / n_heads;
+        let pct = cfg
+            .get("rope_parameters")
+            .and_then(|p| p.get("partial_rotary_factor"))
+            .and_then(Value::as_f64)
+            .or_else(|| get_f64(cfg, &["rotary_pct", "partial_rotary_factor"]))
+            .unwrap_or(1.0);
+        let c = ModelConfig {
+            arch: Arch::NeoX,
+            vocab_size: need(get_usize(cfg, &["vocab_size"]), "vocab_size")?,
+            d_model: d,
+            n_layers: need(get_usize(cfg, &["num_hidden_layers"]), "num_hidden_layers")?,
+            n_heads,
+            n_kv_heads: n_heads,
+            head_dim,
+            d_mlp: need(get_usize(cfg, &["intermediate_size"]), "intermediate_size")?,
+            max_positions: get_usize(cfg, &["max_position_embeddings"]).unwrap_or(2048),
+            norm_eps: get_f64(cfg, &["layer_norm_eps"]).unwrap_or(1e-5),
+            rope_theta: rope_theta(cfg, 10000.0)?,
+            rotary_dim: (head_dim as f64 * pct) as usize,
+            parallel_residual: cfg
+                .get("use_parallel_residual")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+            tied_embeddings: cfg
+                .get("tie_word_embeddings")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            activation: Activation::from_hf(cfg.get("hidden_act").and_then(Value::as_str).unwrap_or("gelu"))?,
+            attn_bias: cfg.get("attention_bias").and_then(Value::as_bool).unwrap_or(true),
+            mlp_bias: true,
+        };
+        c.validate()
+    }
+
+    fn llama(cfg: &Value) -> Result<ModelConfig> {
+        let d = need(get_usize(cfg, &["hidden_size"]), "hidden_size")?;
+        let n_heads = need(get_usize(cfg, &["num_attention_heads"]), "num_attention_heads")?;
+        let head_dim = get_usize(cfg, &["head_dim"]).unwrap_or(d / n_heads);
+        let act = cfg.get("hidden_act").and_then(Value::as_str).unwrap_or("silu");
+        let c = ModelConfig {
+            arch: Arch::Llama,
+            vocab_size: need(get_usize(cfg, &["vocab_size"]), "vocab_size")?,
+            d_model: d,
+            n_layers: need(get_usize(cfg, &["num_hidden_layers"]), "num_hidden_layers")?,
+            n_heads,
+            n_kv_heads: get_usize(cfg, &["num_key_value_heads"]).unwrap_or(n_heads),
+            head_dim,
+            d_mlp: need(get_usize(cfg, &["intermediate_size"]), "intermediate_size")?,
+            max_positions: get_usize(cfg, &["max_position_embeddings"]).unwrap_or(2048),
+            norm_eps: get_f64(cfg, &["rms_norm_eps"]).unwrap_or(1e-6),
+            rope_theta: rope_theta(cfg, 10000.0)?,
+            rotary_dim: head_dim,
+            parallel_residual: false,
+            tied_embeddings: cfg
+                .get("tie_word_embeddings")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            activation: Activation::from_hf(act)?,
+            attn_bias: cfg.get("attention_bias").and_then(Value::as_bool).unwrap_or(false),
+            mlp_bias: cfg.get("mlp_bias").and_then(Value::as_bool).unwrap_or(false),
+        };
+        c.validate()
+    }
+
+    /// Reads the hyper-parameters of a GGUF file (`general.architecture` must be `llama`).
+    pub fn from_gguf(file: &GgufFile) -> Result<ModelConfig> {
+        let arch = file.str("general.architecture")?;
+        if arch != "llama" {
+            return Err(CoreError::Unsupported(format!(
+                "GGUF architecture `{arch}`; GGUF files of the llama family are supported (GPT-2 and Pythia load from Hugging Face safetensors)"
+            )));
+        }
+        let k = |s: &str| format!("{arch}.{s}");
+        let d = file.usize(&k("embedding_length"))?;
+        let n_heads = file.usize(&k("attention.head_count"))?;
+        let head_dim = file
+            .get(&k("attention.key_length"))
+            .and_then(|v| v.as_usize())
+            .unwrap_or(d / n_heads);
+        let vocab_size = match file.get(&k("vocab_size")).and_then(|v| v.as_usize()) {
+            Some(v) => v,
+            None => file
+                .get("tokenizer.ggml.tokens")
+                .and_then(|t| t.as_array())
+                .map(<[_]>::len)
+                .ok_or_else(|| CoreError::bad_file(file.file_name(), "vocabulary size is missing"))?,
+        };
+        if let Some(t) = file.get(&k("rope.scaling.type")).and_then(|v| v.as_str()) {
+            if t != "none" {
+                return Err(CoreError::Unsupported(format!("RoPE scaling type `{t}`")));
+            }
+        }
+        let c = ModelConfig {
+            arch: Arch::Llama,
+            vocab_size,
+            d_model: d,
+            n_layers: file.usize(&k("block_count"))?,
+            n_heads,
+            n_kv_heads: file
+                .get(&k("attention.head_count_kv"))
+                .and_then(|v| v.as_usize())
+                .unwrap_or(n_heads),
+            head_dim,
+            d_mlp: file.usize(&k("feed_forward_length"))?,
+            max_positions: file.usize(&k("context_length")).unwrap_or(2048),
+            norm_eps: file
+                .get(&k("attention.layer_norm_rms_epsilon"))
+                .and_then(|v| v.as_f64())
+                .unwrap_or(1e-5),
+            rope_theta: file
+                .get(&k("rope.freq_base"))
+                .and_then(|v| v.as_f64())
+                .unwrap_or(10000.0),
+            rotary_dim: file
+                .get(&k("rope.dimension_count"))
+                .and_then(|v| v.as_usize())
+                .unwrap_or(head_dim),
+            parallel_residual: false,
+            tied_embeddings: !file.tensors.iter().any(|t| t.name == "output.weight"),
+            activation: Activation::Silu,
+            attn_bias: file.tensors.iter().any(|t| t.name == "blk.0.attn_q.bias"),
+            mlp_bias: false,
+        };
+        c.validate()
+    }
+
+    /// Checks the numbers fit together (heads divide widths, rotary dims are even…).
+    pub fn validate(self) -> Result<ModelConfig> {
+        let bad = |m: String| Err(CoreError::Unsupported(format!("model configuration: {m}")));
+        if self.n_heads == 0 || self.n_kv_heads == 0 || self.n_heads % self.n_kv_heads != 0 {
+            return bad(format!("{} heads cannot share {} key/value heads", self.n_heads, self.n_kv_heads));
+        }
+        if self.arch != Arch::Llama && self.head_dim * self.n_heads != self.d_model {
+            return bad(format!("width {} is not divisible by {} heads", self.d_model, self.n_heads));
+        }
+        if self.rotary_dim % 2 != 0 || self.rotary_dim > self.head_dim {
+            return bad(format!("rotary dimension {} for head width {}", self.rotary_dim, self.head_dim));
+        }
+        if [self.vocab_size, self.d_model, self.n_layers, self.d_mlp, self.head_dim].contains(&0) {
+            return bad("a size is zero".into());
+        }
+        Ok(self)
+    }
+
+    /// Number of parameters implied by the shapes (weights only, tied counted once).
+    pub fn n_params(&self) -> usize {
+        let d = self.d_model;
+        let q = self.n_heads * self.head_dim;
+        let kv = self.n_kv_heads * self.head_dim;
+        let attn = d * q + 2 * d * kv + q * d;
+        let mlp = match self.arch {
+            Arch::Llama => 3 * d * self.d_mlp,
+            _ => 2 * d * self.d_mlp,
+        };
+        let embed = self.vocab_size * d * if self.tied_embeddings { 1 } else { 2 };
+        let pos = if self.arch == Arch::Gpt2 { self.max_positions * d } else { 0 };
+        self.n_layers * (attn + mlp) + embed + pos
+    }
+}

@@ -1,0 +1,89 @@
+//! GPT-2 (Radford et al. 2019): learned positions, pre-LayerNorm blocks, gelu_new MLP.
+//! Weights in Hugging Face layout; `Conv1D` stores matrices `[in, out]`.
+
+use burn::tensor::{Device, Int, Tensor};
+
+use super::config::ModelConfig;
+use super::layers::{Layout, Linear, Norm, Rope, activate, causal_attention, load};
+use super::Architecture;
+use crate::error::Result;
+use crate::hooks::{self, Hooks, Site};
+use crate::loaders::WeightSource;
+
+struct Block {
+    ln_1: Norm,
+    c_attn: Linear,
+    c_proj: Linear,
+    ln_2: Norm,
+    c_fc: Linear,
+    mlp_proj: Linear,
+}
+
+/// A loaded GPT-2.
+pub struct Gpt2 {
+    cfg: ModelConfig,
+    wte: Tensor<2>,
+    wpe: Tensor<2>,
+    blocks: Vec<Block>,
+    ln_f: Norm,
+}
+
+impl Gpt2 {
+    /// Loads the weights of `cfg` from `src` (names with or without the `transformer.` prefix).
+    pub fn load(cfg: ModelConfig, src: &dyn WeightSource, device: &Device) -> Result<Gpt2> {
+        let p = if src.contains("transformer.wte.weight") { "transformer." } else { "" };
+        let (d, eps) = (cfg.d_model, cfg.norm_eps);
+        let lin = |name: String, i, o| Linear::load(src, &name, i, o, Layout::InOut, true, device);
+        let blocks = (0..cfg.n_layers)
+            .map(|l| {
+                let b = format!("{p}h.{l}");
+                Ok(Block {
+                    ln_1: Norm::layer_norm(src, &format!("{b}.ln_1"), d, eps, device)?,
+                    c_attn: lin(format!("{b}.attn.c_attn"), d, 3 * d)?,
+                    c_proj: lin(format!("{b}.attn.c_proj"), d, d)?,
+                    ln_2: Norm::layer_norm(src, &format!("{b}.ln_2"), d, eps, device)?,
+                    c_fc: lin(format!("{b}.mlp.c_fc"), d, cfg.d_mlp)?,
+                    mlp_proj: lin(format!("{b}.mlp.c_proj"), cfg.d_mlp, d)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Gpt2 {
+            wte: load(src, &format!("{p}wte.weight"), [cfg.vocab_size, d], device)?,
+            wpe: load(src, &format!("{p}wpe.weight"), [cfg.max_positions, d], device)?,
+            ln_f: Norm::layer_norm(src, &format!("{p}ln_f"), d, eps, device)?,
+            blocks,
+            cfg,
+        })
+    }
+}
+
+impl Architecture for Gpt2 {
+    fn config(&self) -> &ModelConfig {
+        &self.cfg
+    }
+
+    fn rope(&self, _seq: usize, _device: &Device) -> Option<Rope> {
+        None
+    }
+
+    fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
+        let [b, s] = ids.dims();
+        let tok = self.wte.clone().select(0, ids.reshape([b * s])).reshape([b, s, self.cfg.d_model]);
+        tok + self.wpe.clone().narrow(0, 0, s).unsqueeze::<3>()
+    }
+
+    fn block(&self, l: usize, x: Tensor<3>, _rope: Option<&Rope>, hk: Option<&dyn Hooks>) -> Tensor<3> {
+        let blk = &self.blocks[l];
+        let d = self.cfg.d_model;
+        let qkv = blk.c_attn.forward(blk.ln_1.forward(x.clone()));
+        let (q, k, v) = (qkv.clone().narrow(2, 0, d), qkv.clone().narrow(2, d, d), qkv.narrow(2, 2 * d, d));
+        let attn = blk.c_proj.forward(causal_attention(q, k, v, &self.cfg, None));
+        let x = x + hooks::apply(hk, Site::AttnOut, l, attn);
+        let mlp = blk.mlp_proj.forward(activate(self.cfg.activation, blk.c_fc.forward(blk.ln_2.forward(x.clone()))));
+        x + hooks::apply(hk, Site::MlpOut, l, mlp)
+    }
+
+    fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
+        self.ln_f.forward(x).matmul(self.wte.clone().transpose().unsqueeze::<3>())
+    }
+}

@@ -1,0 +1,204 @@
+//! Building blocks shared by the architectures: linear layers, norms, RoPE and causal
+//! multi-head attention with grouped key/value heads.
+
+use burn::tensor::{Bool, Device, Tensor, TensorData, activation};
+
+use super::config::{Activation, ModelConfig};
+use crate::error::{CoreError, Result};
+use crate::loaders::{HostTensor, WeightSource};
+
+/// Uploads a host tensor after checking its shape.
+pub fn upload<const D: usize>(name: &str, t: HostTensor, expected: [usize; D], device: &Device) -> Result<Tensor<D>> {
+    if t.shape != expected {
+        return Err(CoreError::WrongShape {
+            name: name.to_string(),
+            found: t.shape,
+            expected: expected.to_vec(),
+        });
+    }
+    Ok(Tensor::from_data(TensorData::new(t.data, expected), device))
+}
+
+/// Reads and uploads `name` with the given shape.
+pub fn load<const D: usize>(src: &dyn WeightSource, name: &str, shape: [usize; D], device: &Device) -> Result<Tensor<D>> {
+    upload(name, src.tensor(name)?, shape, device)
+}
+
+/// How a checkpoint stores a linear layer's weight matrix.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `[out, in]` (PyTorch `nn.Linear`, GGUF).
+    OutIn,
+    /// `[in, out]` (GPT-2's `Conv1D`).
+    InOut,
+}
+
+/// y = x·W + b with W stored `[in, out]`.
+#[derive(Clone, Debug)]
+pub struct Linear {
+    /// `[in, out]`.
+    pub weight: Tensor<2>,
+    /// `[out]`.
+    pub bias: Option<Tensor<1>>,
+}
+
+impl Linear {
+    /// Loads `{prefix}.weight` (and `{prefix}.bias` when `bias`).
+    pub fn load(src: &dyn WeightSource, prefix: &str, d_in: usize, d_out: usize, layout: Layout, bias: bool, device: &Device) -> Result<Linear> {
+        let name = format!("{prefix}.weight");
+        let w = src.tensor(&name)?;
+        let w = match layout {
+            Layout::OutIn => upload(&name, w, [d_out, d_in], device)?.transpose(),
+            Layout::InOut => upload(&name, w, [d_in, d_out], device)?,
+        };
+        Ok(Linear {
+            weight: w,
+            bias: if bias { Some(load(src, &format!("{prefix}.bias"), [d_out], device)?) } else { None },
+        })
+    }
+
+    /// Applies the layer to `[batch, seq, in]`.
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let y = x.matmul(self.weight.clone().unsqueeze::<3>());
+        match &self.bias {
+            Some(b) => y + b.clone().unsqueeze::<3>(),
+            None => y,
+        }
+    }
+}
+
+/// LayerNorm (with bias) or RMSNorm (scale only).
+#[derive(Clone, Debug)]
+pub struct Norm {
+    /// Scale γ.
+    pub weight: Tensor<1>,
+    /// Shift β; `None` means RMSNorm.
+    pub bias: Option<Tensor<1>>,
+    /// ε inside the square root.
+    pub eps: f64,
+}
+
+impl Norm {
+    /// LayerNorm from `{prefix}.weight` and `{prefix}.bias`.
+    pub fn layer_norm(src: &dyn WeightSource, prefix: &str, d: usize, eps: f64, device: &Device) -> Result<Norm> {
+        Ok(Norm {
+            weight: load(src, &format!("{prefix}.weight"), [d], device)?,
+            bias: Some(load(src, &format!("{prefix}.bias"), [d], device)?),
+            eps,
+        })
+    }
+
+    /// RMSNorm from `{prefix}.weight` (the name may be a full weight name).
+    pub fn rms_norm(src: &dyn WeightSource, weight_name: &str, d: usize, eps: f64, device: &Device) -> Result<Norm> {
+        Ok(Norm {
+            weight: load(src, weight_name, [d], device)?,
+            bias: None,
+            eps,
+        })
+    }
+
+    /// Normalises the last axis of `[batch, seq, d]`.
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let g = self.weight.clone().unsqueeze::<3>();
+        match &self.bias {
+            Some(b) => {
+                let (var, mean) = x.clone().var_mean_bias(2);
+                (x - mean) / (var + self.eps).sqrt() * g + b.clone().unsqueeze::<3>()
+            }
+            None => {
+                let ms = x.clone().square().mean_dim(2);
+                x / (ms + self.eps).sqrt() * g
+            }
+        }
+    }
+}
+
+/// Applies an MLP non-linearity.
+pub fn activate(act: Activation, x: Tensor<3>) -> Tensor<3> {
+    match act {
+        Activation::GeluTanh => activation::gelu_approximate(x),
+        Activation::Gelu => activation::gelu(x),
+        Activation::Silu => activation::silu(x),
+        Activation::Relu => activation::relu(x),
+    }
+}
+
+/// Rotary position embedding tables for one sequence length (HF "rotate_half" convention on
+/// the first `rotary_dim` dimensions of each head).
+pub struct Rope {
+    cos: Tensor<4>,
+    sin: Tensor<4>,
+    rotary_dim: usize,
+}
+
+impl Rope {
+    /// Tables for positions `0..seq`.
+    pub fn new(cfg: &ModelConfig, seq: usize, device: &Device) -> Rope {
+        let rd = cfg.rotary_dim;
+        let half = rd / 2;
+        let mut cos = Vec::with_capacity(seq * rd);
+        let mut sin = Vec::with_capacity(seq * rd);
+        for pos in 0..seq {
+            let angles: Vec<f32> = (0..half)
+                .map(|i| {
+                    let inv = 1.0 / (cfg.rope_theta as f32).powf((2 * i) as f32 / rd as f32);
+                    pos as f32 * inv
+                })
+                .collect();
+            for _ in 0..2 {
+                cos.extend(angles.iter().map(|a| a.cos()));
+                sin.extend(angles.iter().map(|a| a.sin()));
+            }
+        }
+        let shape = [1, 1, seq, rd];
+        Rope {
+            cos: Tensor::from_data(TensorData::new(cos, shape), device),
+            sin: Tensor::from_data(TensorData::new(sin, shape), device),
+            rotary_dim: rd,
+        }
+    }
+
+    /// Rotates `[batch, heads, seq, head_dim]`.
+    pub fn apply(&self, x: Tensor<4>) -> Tensor<4> {
+        let hd = x.dims()[3];
+        let rd = self.rotary_dim;
+        let rot = if rd == hd { x.clone() } else { x.clone().narrow(3, 0, rd) };
+        let half = rd / 2;
+        let x1 = rot.clone().narrow(3, 0, half);
+        let x2 = rot.clone().narrow(3, half, half);
+        let rotated = Tensor::cat(vec![x2.neg(), x1], 3);
+        let out = rot * self.cos.clone() + rotated * self.sin.clone();
+        if rd == hd {
+            out
+        } else {
+            Tensor::cat(vec![out, x.narrow(3, rd, hd - rd)], 3)
+        }
+    }
+}
+
+/// Causal scaled-dot-product attention. `q`: `[b, s, n_heads·hd]`, `k`/`v`: `[b, s, n_kv·hd]`.
+/// Returns `[b, s, n_heads·hd]` (before the output projection).
+pub fn causal_attention(q: Tensor<3>, k: Tensor<3>, v: Tensor<3>, cfg: &ModelConfig, rope: Option<&Rope>) -> Tensor<3> {
+    let [b, s, _] = q.dims();
+    let (h, kvh, hd) = (cfg.n_heads, cfg.n_kv_heads, cfg.head_dim);
+    let heads = |t: Tensor<3>, n: usize| t.reshape([b, s, n, hd]).swap_dims(1, 2);
+    let (mut q, mut k, v) = (heads(q, h), heads(k, kvh), heads(v, kvh));
+    if let Some(r) = rope {
+        q = r.apply(q);
+        k = r.apply(k);
+    }
+    let (k, v) = (repeat_kv(k, h / kvh), repeat_kv(v, h / kvh));
+    let scores = q.matmul(k.swap_dims(2, 3)) / (hd as f64).sqrt();
+    let mask = Tensor::<2, Bool>::tril_mask([s, s], 0, &scores.device()).unsqueeze::<4>();
+    let probs = activation::softmax(scores.mask_fill(mask, f32::NEG_INFINITY), 3);
+    probs.matmul(v).swap_dims(1, 2).reshape([b, s, h * hd])
+}
+
+/// Repeats each key/value head `n` times (head i of the queries reads kv head i / n).
+fn repeat_kv(x: Tensor<4>, n: usize) -> Tensor<4> {
+    if n == 1 {
+        return x;
+    }
+    let [b, kvh, s, hd] = x.dims();
+    x.unsqueeze_dim::<5>(2).expand([b, kvh, n, s, hd]).reshape([b, kvh * n, s, hd])
+}

@@ -1,0 +1,138 @@
+//! Causal language models, one file per architecture, behind one [`Model`] type.
+//!
+//! Every architecture implements [`Architecture`] (embed → blocks → unembed); [`Model`] runs
+//! the shared loop, hook sites included, and can compute logits at the last position only.
+
+pub mod config;
+pub mod gpt2;
+pub mod layers;
+pub mod llama;
+pub mod neox;
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+pub use config::{Activation, Arch, ModelConfig};
+use layers::Rope;
+
+use crate::error::{CoreError, Result};
+use crate::hooks::Hooks;
+
+/// The per-architecture parts of a forward pass.
+pub trait Architecture {
+    /// Hyper-parameters.
+    fn config(&self) -> &ModelConfig;
+    /// Rotary tables for `seq` positions, if the architecture uses RoPE.
+    fn rope(&self, seq: usize, device: &Device) -> Option<Rope>;
+    /// Token (and position) embedding of `[batch, seq]` ids.
+    fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3>;
+    /// Block `layer` applied to the residual stream, calling the hooks at its two sites.
+    fn block(&self, layer: usize, x: Tensor<3>, rope: Option<&Rope>, hooks: Option<&dyn Hooks>) -> Tensor<3>;
+    /// Final norm and unembedding: `[batch, n, d]` → `[batch, n, vocab]`.
+    fn unembed(&self, x: Tensor<3>) -> Tensor<3>;
+}
+
+/// Prompts as a right-padded `[batch, seq]` id tensor plus each prompt's length.
+/// Right padding leaves every real token's causal context untouched.
+#[derive(Clone, Debug)]
+pub struct TokenBatch {
+    /// `[batch, seq]` token ids (padding uses id 0).
+    pub ids: Tensor<2, Int>,
+    /// Real length of each prompt.
+    pub lengths: Vec<usize>,
+}
+
+impl TokenBatch {
+    /// Builds a batch from token id lists (each non-empty).
+    pub fn new(prompts: &[Vec<u32>], device: &Device) -> Result<TokenBatch> {
+        let seq = prompts.iter().map(Vec::len).max().unwrap_or(0);
+        if prompts.is_empty() || prompts.iter().any(Vec::is_empty) {
+            return Err(CoreError::Input("every prompt needs at least one token".into()));
+        }
+        let mut flat = Vec::with_capacity(prompts.len() * seq);
+        for p in prompts {
+            flat.extend(p.iter().map(|&t| t as i64));
+            flat.extend(std::iter::repeat_n(0i64, seq - p.len()));
+        }
+        Ok(TokenBatch {
+            ids: Tensor::from_data(TensorData::new(flat, [prompts.len(), seq]), device),
+            lengths: prompts.iter().map(Vec::len).collect(),
+        })
+    }
+
+    /// Number of prompts.
+    pub fn len(&self) -> usize {
+        self.lengths.len()
+    }
+
+    /// Whether the batch holds no prompt.
+    pub fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
+    }
+
+    /// Padded sequence length.
+    pub fn seq(&self) -> usize {
+        self.ids.dims()[1]
+    }
+
+    /// Picks each prompt's last real position from `[batch, seq, d]` → `[batch, 1, d]`.
+    pub fn last_positions(&self, x: Tensor<3>) -> Tensor<3> {
+        let [b, s, d] = x.dims();
+        if self.lengths.iter().all(|&l| l == s) {
+            return x.narrow(1, s - 1, 1);
+        }
+        let idx: Vec<i64> = self.lengths.iter().flat_map(|&l| std::iter::repeat_n((l - 1) as i64, d)).collect();
+        let idx = Tensor::<3, Int>::from_data(TensorData::new(idx, [b, 1, d]), &x.device());
+        x.gather(1, idx)
+    }
+}
+
+/// A loaded model on a device.
+pub struct Model {
+    arch: Box<dyn Architecture>,
+    device: Device,
+}
+
+impl Model {
+    /// Wraps a loaded architecture.
+    pub fn new(arch: Box<dyn Architecture>, device: Device) -> Model {
+        Model { arch, device }
+    }
+
+    /// Hyper-parameters.
+    pub fn config(&self) -> &ModelConfig {
+        self.arch.config()
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Residual stream after the last block, `[batch, seq, d]`.
+    pub fn residual(&self, batch: &TokenBatch, hooks: Option<&dyn Hooks>) -> Result<Tensor<3>> {
+        let seq = batch.seq();
+        let cfg = self.arch.config();
+        if seq > cfg.max_positions {
+            return Err(CoreError::Input(format!("prompt of {seq} tokens exceeds the model's {} positions", cfg.max_positions)));
+        }
+        let rope = self.arch.rope(seq, &self.device);
+        let mut x = self.arch.embed(batch.ids.clone());
+        for l in 0..cfg.n_layers {
+            x = self.arch.block(l, x, rope.as_ref(), hooks);
+        }
+        Ok(x)
+    }
+
+    /// Next-token logits at each prompt's last position: `[batch, vocab]`.
+    /// Cheaper than [`Model::logits_all`]: the unembedding runs on one position per prompt.
+    pub fn logits_last(&self, batch: &TokenBatch, hooks: Option<&dyn Hooks>) -> Result<Tensor<2>> {
+        let x = batch.last_positions(self.residual(batch, hooks)?);
+        let [b, _, v] = [x.dims()[0], 1, self.config().vocab_size];
+        Ok(self.arch.unembed(x).reshape([b, v]))
+    }
+
+    /// Logits at every position: `[batch, seq, vocab]`.
+    pub fn logits_all(&self, batch: &TokenBatch, hooks: Option<&dyn Hooks>) -> Result<Tensor<3>> {
+        Ok(self.arch.unembed(self.residual(batch, hooks)?))
+    }
+}

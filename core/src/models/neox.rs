@@ -1,0 +1,113 @@
+//! GPT-NeoX / Pythia (Black et al. 2022; Biderman et al. 2023): LayerNorm, partial rotary
+//! embeddings (`rotary_pct` of each head), fused per-head QKV, and the parallel residual
+//! x + attn(ln₁ x) + mlp(ln₂ x).
+
+use burn::tensor::{Device, Int, Tensor};
+
+use super::config::ModelConfig;
+use super::layers::{Layout, Linear, Norm, Rope, activate, causal_attention, load};
+use super::Architecture;
+use crate::error::Result;
+use crate::hooks::{self, Hooks, Site};
+use crate::loaders::WeightSource;
+
+struct Block {
+    input_layernorm: Norm,
+    query_key_value: Linear,
+    dense: Linear,
+    post_attention_layernorm: Norm,
+    dense_h_to_4h: Linear,
+    dense_4h_to_h: Linear,
+}
+
+/// A loaded GPT-NeoX model.
+pub struct NeoX {
+    cfg: ModelConfig,
+    embed_in: Tensor<2>,
+    blocks: Vec<Block>,
+    final_layer_norm: Norm,
+    /// `[vocab, d]`.
+    embed_out: Tensor<2>,
+}
+
+impl NeoX {
+    /// Loads the weights of `cfg` from `src` (Hugging Face names).
+    pub fn load(cfg: ModelConfig, src: &dyn WeightSource, device: &Device) -> Result<NeoX> {
+        let (d, eps, m) = (cfg.d_model, cfg.norm_eps, cfg.d_mlp);
+        let lin = |name: String, i, o, bias| Linear::load(src, &name, i, o, Layout::OutIn, bias, device);
+        let blocks = (0..cfg.n_layers)
+            .map(|l| {
+                let b = format!("gpt_neox.layers.{l}");
+                Ok(Block {
+                    input_layernorm: Norm::layer_norm(src, &format!("{b}.input_layernorm"), d, eps, device)?,
+                    query_key_value: lin(format!("{b}.attention.query_key_value"), d, 3 * d, cfg.attn_bias)?,
+                    dense: lin(format!("{b}.attention.dense"), d, d, cfg.attn_bias)?,
+                    post_attention_layernorm: Norm::layer_norm(src, &format!("{b}.post_attention_layernorm"), d, eps, device)?,
+                    dense_h_to_4h: lin(format!("{b}.mlp.dense_h_to_4h"), d, m, cfg.mlp_bias)?,
+                    dense_4h_to_h: lin(format!("{b}.mlp.dense_4h_to_h"), m, d, cfg.mlp_bias)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let embed_in = load(src, "gpt_neox.embed_in.weight", [cfg.vocab_size, d], device)?;
+        let embed_out = if cfg.tied_embeddings {
+            embed_in.clone()
+        } else {
+            load(src, "embed_out.weight", [cfg.vocab_size, d], device)?
+        };
+        Ok(NeoX {
+            final_layer_norm: Norm::layer_norm(src, "gpt_neox.final_layer_norm", d, eps, device)?,
+            embed_in,
+            embed_out,
+            blocks,
+            cfg,
+        })
+    }
+
+    fn attention(&self, blk: &Block, x: Tensor<3>, rope: Option<&Rope>) -> Tensor<3> {
+        let [b, s, d] = x.dims();
+        let (h, hd) = (self.cfg.n_heads, self.cfg.head_dim);
+        // The fused projection is laid out per head: [q_h | k_h | v_h] for each head h.
+        let qkv = blk.query_key_value.forward(x).reshape([b, s, h, 3 * hd]);
+        let part = |i: usize| qkv.clone().narrow(3, i * hd, hd).reshape([b, s, d]);
+        blk.dense.forward(causal_attention(part(0), part(1), part(2), &self.cfg, rope))
+    }
+
+    fn mlp(&self, blk: &Block, x: Tensor<3>) -> Tensor<3> {
+        blk.dense_4h_to_h.forward(activate(self.cfg.activation, blk.dense_h_to_4h.forward(x)))
+    }
+}
+
+impl Architecture for NeoX {
+    fn config(&self) -> &ModelConfig {
+        &self.cfg
+    }
+
+    fn rope(&self, seq: usize, device: &Device) -> Option<Rope> {
+        Some(Rope::new(&self.cfg, seq, device))
+    }
+
+    fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
+        let [b, s] = ids.dims();
+        self.embed_in.clone().select(0, ids.reshape([b * s])).reshape([b, s, self.cfg.d_model])
+    }
+
+    fn block(&self, l: usize, x: Tensor<3>, rope: Option<&Rope>, hk: Option<&dyn Hooks>) -> Tensor<3> {
+        let blk = &self.blocks[l];
+        let attn = self.attention(blk, blk.input_layernorm.forward(x.clone()), rope);
+        let attn = hooks::apply(hk, Site::AttnOut, l, attn);
+        if self.cfg.parallel_residual {
+            let mlp = self.mlp(blk, blk.post_attention_layernorm.forward(x.clone()));
+            x + attn + hooks::apply(hk, Site::MlpOut, l, mlp)
+        } else {
+            let x = x + attn;
+            let mlp = self.mlp(blk, blk.post_attention_layernorm.forward(x.clone()));
+            x + hooks::apply(hk, Site::MlpOut, l, mlp)
+        }
+    }
+
+    fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
+        self.final_layer_norm
+            .forward(x)
+            .matmul(self.embed_out.clone().transpose().unsqueeze::<3>())
+    }
+}

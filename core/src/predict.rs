@@ -1,0 +1,64 @@
+//! Next-token prediction: the top-K tokens after a prompt, with logits and probabilities.
+
+use burn::tensor::activation::softmax;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::read_vec;
+use crate::error::{CoreError, Result};
+use crate::loaders::model_files::LoadedModel;
+use crate::models::TokenBatch;
+
+/// One candidate next token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenScore {
+    /// Token id.
+    pub id: u32,
+    /// Its text, e.g. `" Italy"`.
+    pub text: String,
+    /// Raw logit.
+    pub logit: f32,
+    /// Softmax probability.
+    pub prob: f32,
+}
+
+/// The prompt's tokens and the top-K next tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// Prompt token ids.
+    pub prompt_ids: Vec<u32>,
+    /// Top-K next tokens, most likely first.
+    pub top: Vec<TokenScore>,
+}
+
+/// Runs the model on `prompt` and returns the `k` most likely next tokens.
+pub async fn predict(m: &LoadedModel, prompt: &str, k: usize) -> Result<Prediction> {
+    let ids = m.tokenizer.encode(prompt)?;
+    if ids.is_empty() {
+        return Err(CoreError::Input("the prompt is empty".into()));
+    }
+    let batch = TokenBatch::new(std::slice::from_ref(&ids), m.model.device())?;
+    let logits = m.model.logits_last(&batch, None)?;
+    let probs = softmax(logits.clone(), 1);
+    let logits = read_vec(logits).await.map_err(CoreError::Backend)?;
+    let probs = read_vec(probs).await.map_err(CoreError::Backend)?;
+    Ok(Prediction {
+        prompt_ids: ids,
+        top: top_k(&logits, k)
+            .into_iter()
+            .map(|i| TokenScore {
+                id: i as u32,
+                text: m.tokenizer.token_text(i as u32),
+                logit: logits[i],
+                prob: probs[i],
+            })
+            .collect(),
+    })
+}
+
+/// Indices of the `k` largest values, largest first (NaN sorts last).
+pub fn top_k(values: &[f32], k: usize) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..values.len()).collect();
+    idx.sort_by(|&a, &b| values[b].partial_cmp(&values[a]).unwrap_or(std::cmp::Ordering::Equal));
+    idx.truncate(k);
+    idx
+}

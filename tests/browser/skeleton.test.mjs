@@ -1,0 +1,49 @@
+// The walking skeleton in a real browser: the page starts burn on WebGPU and runs one
+// autodiff + Adam step whose result is known exactly.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage, screenshot } from './harness.mjs';
+
+// One Adam step moves each coordinate by lr against the sign of its gradient
+// (core/src/engine.rs: start [1, -2, 0.5, 3], target [0, 0, 1, 1], lr 0.25).
+const EXPECTED_X = [0.75, -1.75, 0.75, 2.75];
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('page starts burn on WebGPU and runs an autodiff + Adam step', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.waitForSelector('body[data-backend]', { timeout: 180_000 });
+  const backend = await page.getAttribute('body', 'data-backend');
+  await screenshot(page, 'skeleton');
+  assert.equal(backend, 'webgpu', `expected WebGPU, page fell back: ${await page.textContent('main')}`);
+  const ok = await page.getAttribute('#selftest', 'data-ok');
+  assert.equal(ok, 'true', await page.textContent('#selftest'));
+  const result = JSON.parse(await page.textContent('#selftest'));
+  assert.ok(Math.abs(result.loss_before - 9.25) < 1e-5, `loss before ${result.loss_before}`);
+  assert.ok(Math.abs(result.loss_after - 6.75) < 1e-4, `loss after ${result.loss_after}`);
+  result.x_after.forEach((x, i) => assert.ok(Math.abs(x - EXPECTED_X[i]) < 1e-4, `x[${i}] = ${x}`));
+  assert.deepEqual(errors, []);
+});
+
+test('without WebGPU the page falls back to the CPU with a visible notice', async () => {
+  const noGpu = await launchBrowser({ webgpu: false });
+  try {
+    const { page } = await openPage(noGpu, server.url);
+    await page.waitForSelector('body[data-backend]', { timeout: 180_000 });
+    assert.equal(await page.getAttribute('body', 'data-backend'), 'cpu');
+    const notice = await page.textContent('.notice');
+    assert.match(notice, /CPU/);
+    assert.equal(await page.getAttribute('#selftest', 'data-ok'), 'true');
+  } finally {
+    await noGpu.close();
+  }
+});
