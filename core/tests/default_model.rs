@@ -1,0 +1,119 @@
+//! The default model (SmolLM2-135M-Instruct, Q4_1 GGUF) against llama.cpp: tokenizer ids on
+//! varied strings, and top-5 next-token logits on a dozen prompts. Also against transformers'
+//! f32 GGUF loader. Goldens: tests/parity/make_smollm2_goldens.py. Needs
+//! scripts/fetch-model.sh; skipped (with a note) when the model is absent, except in CI.
+
+use std::path::PathBuf;
+
+use activscalar_core::engine::read_vec;
+use activscalar_core::loaders::gguf::GgufFile;
+use activscalar_core::models::TokenBatch;
+use activscalar_core::predict::top_k;
+use activscalar_core::tokenizer::TextTokenizer;
+use activscalar_core::{Device, ModelFiles, NamedBytes, load_model};
+use serde::Deserialize;
+
+/// Tolerance against llama.cpp, which multiplies Q4_1 weights with 8-bit-quantised activations.
+const TOL_LLAMA_CPP: f32 = 2e-2;
+/// Tolerance against transformers running the same dequantised weights in f32.
+const TOL_TRANSFORMERS: f32 = 2e-3;
+
+#[derive(Deserialize)]
+struct Golden {
+    llama_cpp: LlamaCpp,
+    transformers_gguf: Reference,
+}
+
+#[derive(Deserialize)]
+struct LlamaCpp {
+    tokenize: Vec<Tokenized>,
+    predictions: Vec<Prediction>,
+}
+
+#[derive(Deserialize)]
+struct Reference {
+    predictions: Vec<Prediction>,
+}
+
+#[derive(Deserialize)]
+struct Tokenized {
+    text: String,
+    ids: Vec<u32>,
+}
+
+#[derive(Deserialize)]
+struct Prediction {
+    prompt: String,
+    ids: Vec<u32>,
+    top_ids: Vec<usize>,
+    top_logits: Vec<f32>,
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn model_bytes() -> Option<Vec<u8>> {
+    let path = repo().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    match std::fs::read(&path) {
+        Ok(b) => Some(b),
+        Err(_) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipped: {} is absent (run scripts/fetch-model.sh)", path.display());
+            None
+        }
+        Err(e) => panic!("CI must fetch the default model first: {e}"),
+    }
+}
+
+fn golden() -> Golden {
+    let path = repo().join("tests/parity/goldens/smollm2.json");
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn tokenizer_ids_equal_llama_cpp() {
+    let Some(bytes) = model_bytes() else { return };
+    let gguf = GgufFile::parse("smollm2.gguf", bytes).unwrap();
+    let tok = TextTokenizer::from_gguf(&gguf).unwrap();
+    let g = golden();
+    assert!(g.llama_cpp.tokenize.len() >= 20);
+    for t in &g.llama_cpp.tokenize {
+        assert_eq!(tok.encode(&t.text).unwrap(), t.ids, "ids of {:?}", t.text);
+    }
+}
+
+#[test]
+fn top5_logits_match_llama_cpp_and_transformers() {
+    let Some(bytes) = model_bytes() else { return };
+    let files = ModelFiles::Gguf {
+        file: NamedBytes {
+            name: "SmolLM2-135M-Instruct.Q4_1.gguf".into(),
+            bytes,
+        },
+        tokenizer: None,
+    };
+    let m = load_model(files, &Device::flex()).unwrap();
+    let g = golden();
+    assert!(g.llama_cpp.predictions.len() >= 10);
+    let refs = [("llama.cpp", &g.llama_cpp.predictions, TOL_LLAMA_CPP), ("transformers", &g.transformers_gguf.predictions, TOL_TRANSFORMERS)];
+    let mut worst = [0f32; 2];
+    for (i, p) in g.llama_cpp.predictions.iter().enumerate() {
+        assert_eq!(m.tokenizer.encode(&p.prompt).unwrap(), p.ids, "ids of {:?}", p.prompt);
+        let batch = TokenBatch::new(std::slice::from_ref(&p.ids), m.model.device()).unwrap();
+        let logits = pollster::block_on(read_vec(m.model.logits_last(&batch, None).unwrap())).unwrap();
+        let ours_top = top_k(&logits, 5);
+        for (r, (name, preds, tol)) in refs.iter().enumerate() {
+            let want = &preds[i];
+            assert_eq!(ours_top[0], want.top_ids[0], "{name}: top-1 for {:?}", p.prompt);
+            for (&id, &logit) in want.top_ids.iter().zip(&want.top_logits).take(5) {
+                let d = (logits[id] - logit).abs();
+                worst[r] = worst[r].max(d);
+                assert!(d < *tol, "{name}: {:?} token {id}: ours {} vs {logit} (|Δ| {d})", p.prompt, logits[id]);
+            }
+        }
+    }
+    eprintln!("max |Δ| of top-5 logits: llama.cpp {:.4}, transformers {:.5}", worst[0], worst[1]);
+    let rome = &g.llama_cpp.predictions[0];
+    assert_eq!(rome.prompt, "Rome is the capital of France. Rome is in");
+    assert_eq!(m.tokenizer.token_text(rome.top_ids[0] as u32), " Italy");
+}
