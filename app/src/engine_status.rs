@@ -17,7 +17,10 @@ enum Phase {
 
 /// Marks `<body data-backend=…>`: the contract every browser test waits on.
 fn mark_body(backend: &str) {
-    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
         let _ = body.set_attribute("data-backend", backend);
     }
 }
@@ -44,7 +47,11 @@ pub fn EngineStatus() -> impl IntoView {
             </section>
         }
         .into_any(),
-        Phase::Ready { backend, fallback, test } => view! {
+        Phase::Ready {
+            backend,
+            fallback,
+            test,
+        } => view! {
             <section class="card">
                 <h2>"Engine"</h2>
                 <p>"Backend: " <strong id="backend">{backend}</strong></p>

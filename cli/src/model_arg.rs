@@ -19,7 +19,9 @@ pub fn resolve(model: &str) -> Result<PathBuf> {
     }
     let candidates = [
         Path::new("models").join(DEFAULT_MODEL),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(DEFAULT_MODEL),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../models")
+            .join(DEFAULT_MODEL),
     ];
     candidates
         .into_iter()

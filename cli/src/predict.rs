@@ -34,10 +34,26 @@ pub fn run(args: Args) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&p)?);
         return Ok(());
     }
-    println!("{} ({} layers, d={}) on {} — prompt: {} tokens", m.info.source, m.info.config.n_layers, m.info.config.d_model, engine.kind.as_str(), p.prompt_ids.len());
-    println!("{:>4}  {:<20} {:>10} {:>8}", "rank", "token", "logit", "prob");
+    println!(
+        "{} ({} layers, d={}) on {} — prompt: {} tokens",
+        m.info.source,
+        m.info.config.n_layers,
+        m.info.config.d_model,
+        engine.kind.as_str(),
+        p.prompt_ids.len()
+    );
+    println!(
+        "{:>4}  {:<20} {:>10} {:>8}",
+        "rank", "token", "logit", "prob"
+    );
     for (i, t) in p.top.iter().enumerate() {
-        println!("{:>4}  {:<20} {:>10.4} {:>7.2}%", i + 1, format!("{:?}", t.text), t.logit, 100.0 * t.prob);
+        println!(
+            "{:>4}  {:<20} {:>10.4} {:>7.2}%",
+            i + 1,
+            format!("{:?}", t.text),
+            t.logit,
+            100.0 * t.prob
+        );
     }
     Ok(())
 }

@@ -131,7 +131,10 @@ pub async fn read_scalar(t: Tensor<1>) -> Result<f32, String> {
 
 /// Reads a tensor back to the host as `f32`s without blocking.
 pub async fn read_vec<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, String> {
-    let data = t.into_data_async().await.map_err(|e| format!("GPU read-back failed: {e:?}"))?;
+    let data = t
+        .into_data_async()
+        .await
+        .map_err(|e| format!("GPU read-back failed: {e:?}"))?;
     data.try_into_vec_as::<f32>()
         .map_err(|e| format!("unexpected tensor data: {e:?}"))
 }

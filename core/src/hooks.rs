@@ -61,7 +61,12 @@ impl Hooks for Recorder {
 }
 
 /// Applies the hooks if there are any; free when there are none.
-pub(crate) fn apply(hooks: Option<&dyn Hooks>, site: Site, layer: usize, h: Tensor<3>) -> Tensor<3> {
+pub(crate) fn apply(
+    hooks: Option<&dyn Hooks>,
+    site: Site,
+    layer: usize,
+    h: Tensor<3>,
+) -> Tensor<3> {
     match hooks {
         Some(hk) => hk.at(site, layer, h),
         None => h,

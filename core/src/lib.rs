@@ -6,11 +6,17 @@
 
 pub mod engine;
 pub mod error;
+pub mod fit;
 pub mod hooks;
+pub mod interventions;
 pub mod loaders;
+pub mod metrics;
 pub mod models;
+pub mod objective;
 pub mod optim;
 pub mod predict;
+pub mod rng;
+pub mod tasks;
 pub mod tokenizer;
 
 pub use burn::tensor::{Device, Tensor, TensorData};

@@ -18,8 +18,12 @@ pub struct AdamConfig {
     pub beta2: f64,
     /// Denominator epsilon.
     pub eps: f64,
-    /// Proximal L1 strength λ: after each step θ ← sign(θ)·max(|θ| − lr·λ, 0). Zero disables it.
+    /// Proximal L1 strength λ: after each step θ ← sign(θ)·max(|θ| − k, 0). Zero disables it.
     pub prox_l1: f64,
+    /// Threshold k of the proximal step: `lr·λ` (plain), or `lr·λ/(√v̂ + ε)` per coordinate
+    /// (the proximal step in Adam's own metric, so that coordinates are kept for the size of
+    /// their gradients, not only for its sign).
+    pub prox_preconditioned: bool,
 }
 
 impl Default for AdamConfig {
@@ -30,6 +34,7 @@ impl Default for AdamConfig {
             beta2: 0.999,
             eps: 1e-8,
             prox_l1: 0.0,
+            prox_preconditioned: false,
         }
     }
 }
@@ -52,7 +57,12 @@ impl Adam {
 
     /// One update of parameter `slot` given its gradient. Returns the new parameter as a fresh
     /// autodiff leaf that requires gradients (on the same device as `param`).
-    pub fn step<const D: usize>(&mut self, slot: usize, param: Tensor<D>, grad: Tensor<D>) -> Tensor<D> {
+    pub fn step<const D: usize>(
+        &mut self,
+        slot: usize,
+        param: Tensor<D>,
+        grad: Tensor<D>,
+    ) -> Tensor<D> {
         let c = self.config;
         let shape = param.shape();
         let p = param.inner().reshape([-1]);
@@ -66,9 +76,15 @@ impl Adam {
         let v = v * c.beta2 + g.square() * (1.0 - c.beta2);
         let m_hat = m.clone() / (1.0 - c.beta1.powi(t));
         let v_hat = v.clone() / (1.0 - c.beta2.powi(t));
-        let mut p = p - m_hat / (v_hat.sqrt() + c.eps) * c.lr;
+        let denom = v_hat.sqrt() + c.eps;
+        let mut p = p - m_hat / denom.clone() * c.lr;
         if c.prox_l1 > 0.0 {
-            p = soft_threshold(p, c.lr * c.prox_l1);
+            p = if c.prox_preconditioned {
+                let k = denom.recip() * (c.lr * c.prox_l1);
+                p.clone().sign() * (p.abs() - k).clamp_min(0.0)
+            } else {
+                soft_threshold(p, c.lr * c.prox_l1)
+            };
         }
         self.moments.insert(slot, (m, v, t));
         p.reshape(shape).autodiff().require_grad()

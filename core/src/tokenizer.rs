@@ -16,7 +16,10 @@ pub struct TextTokenizer {
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl TextTokenizer {
@@ -42,13 +45,19 @@ impl TextTokenizer {
                 "GGUF tokenizer model `{model}`; only byte-level BPE (`gpt2`) is rebuilt from GGUF — load the model's tokenizer.json alongside the GGUF"
             )));
         }
-        let pre = file.get("tokenizer.ggml.pre").and_then(MetaValue::as_str).unwrap_or("default");
+        let pre = file
+            .get("tokenizer.ggml.pre")
+            .and_then(MetaValue::as_str)
+            .unwrap_or("default");
         let strings = |key: &str| -> Result<Vec<&str>> {
             file.get(key)
                 .and_then(MetaValue::as_array)
                 .ok_or_else(|| CoreError::Tokenizer(format!("GGUF metadata `{key}` is missing")))?
                 .iter()
-                .map(|v| v.as_str().ok_or_else(|| CoreError::Tokenizer(format!("`{key}` holds a non-string"))))
+                .map(|v| {
+                    v.as_str()
+                        .ok_or_else(|| CoreError::Tokenizer(format!("`{key}` holds a non-string")))
+                })
                 .collect()
         };
         let tokens = strings("tokenizer.ggml.tokens")?;
@@ -56,7 +65,11 @@ impl TextTokenizer {
         let types: Vec<i64> = file
             .get("tokenizer.ggml.token_type")
             .and_then(MetaValue::as_array)
-            .map(|a| a.iter().map(|v| if let MetaValue::Int(i) = v { *i } else { 1 }).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|v| if let MetaValue::Int(i) = v { *i } else { 1 })
+                    .collect()
+            })
             .unwrap_or_default();
         let vocab: serde_json::Map<String, Value> = tokens
             .iter()
@@ -73,7 +86,8 @@ impl TextTokenizer {
         let byte_level = |use_regex: bool| json!({"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": use_regex});
         let pre_tokenizer = match pre {
             "default" | "gpt2" | "gpt-2" => byte_level(true),
-            "smollm" | "starcoder" | "refact" | "codeshell" | "command-r" | "exaone" | "minerva-7b" => json!({
+            "smollm" | "starcoder" | "refact" | "codeshell" | "command-r" | "exaone"
+            | "minerva-7b" => json!({
                 "type": "Sequence",
                 "pretokenizers": [{"type": "Digits", "individual_digits": true}, byte_level(true)]
             }),
@@ -124,7 +138,11 @@ impl TextTokenizer {
             .inner
             .encode(text, true)
             .map_err(|e| CoreError::Tokenizer(format!("could not tokenise {text:?}: {e}")))?;
-        Ok(self.bos.into_iter().chain(enc.get_ids().iter().copied()).collect())
+        Ok(self
+            .bos
+            .into_iter()
+            .chain(enc.get_ids().iter().copied())
+            .collect())
     }
 
     /// Token ids of `text` with no special tokens added (for answers such as " Italy").

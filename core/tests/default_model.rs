@@ -58,7 +58,10 @@ fn model_bytes() -> Option<Vec<u8>> {
     match std::fs::read(&path) {
         Ok(b) => Some(b),
         Err(_) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipped: {} is absent (run scripts/fetch-model.sh)", path.display());
+            eprintln!(
+                "skipped: {} is absent (run scripts/fetch-model.sh)",
+                path.display()
+            );
             None
         }
         Err(e) => panic!("CI must fetch the default model first: {e}"),
@@ -95,24 +98,49 @@ fn top5_logits_match_llama_cpp_and_transformers() {
     let m = load_model(files, &Device::flex()).unwrap();
     let g = golden();
     assert!(g.llama_cpp.predictions.len() >= 10);
-    let refs = [("llama.cpp", &g.llama_cpp.predictions, TOL_LLAMA_CPP), ("transformers", &g.transformers_gguf.predictions, TOL_TRANSFORMERS)];
+    let refs = [
+        ("llama.cpp", &g.llama_cpp.predictions, TOL_LLAMA_CPP),
+        (
+            "transformers",
+            &g.transformers_gguf.predictions,
+            TOL_TRANSFORMERS,
+        ),
+    ];
     let mut worst = [0f32; 2];
     for (i, p) in g.llama_cpp.predictions.iter().enumerate() {
-        assert_eq!(m.tokenizer.encode(&p.prompt).unwrap(), p.ids, "ids of {:?}", p.prompt);
+        assert_eq!(
+            m.tokenizer.encode(&p.prompt).unwrap(),
+            p.ids,
+            "ids of {:?}",
+            p.prompt
+        );
         let batch = TokenBatch::new(std::slice::from_ref(&p.ids), m.model.device()).unwrap();
-        let logits = pollster::block_on(read_vec(m.model.logits_last(&batch, None).unwrap())).unwrap();
+        let logits =
+            pollster::block_on(read_vec(m.model.logits_last(&batch, None).unwrap())).unwrap();
         let ours_top = top_k(&logits, 5);
         for (r, (name, preds, tol)) in refs.iter().enumerate() {
             let want = &preds[i];
-            assert_eq!(ours_top[0], want.top_ids[0], "{name}: top-1 for {:?}", p.prompt);
+            assert_eq!(
+                ours_top[0], want.top_ids[0],
+                "{name}: top-1 for {:?}",
+                p.prompt
+            );
             for (&id, &logit) in want.top_ids.iter().zip(&want.top_logits).take(5) {
                 let d = (logits[id] - logit).abs();
                 worst[r] = worst[r].max(d);
-                assert!(d < *tol, "{name}: {:?} token {id}: ours {} vs {logit} (|Δ| {d})", p.prompt, logits[id]);
+                assert!(
+                    d < *tol,
+                    "{name}: {:?} token {id}: ours {} vs {logit} (|Δ| {d})",
+                    p.prompt,
+                    logits[id]
+                );
             }
         }
     }
-    eprintln!("max |Δ| of top-5 logits: llama.cpp {:.4}, transformers {:.5}", worst[0], worst[1]);
+    eprintln!(
+        "max |Δ| of top-5 logits: llama.cpp {:.4}, transformers {:.5}",
+        worst[0], worst[1]
+    );
     let rome = &g.llama_cpp.predictions[0];
     assert_eq!(rome.prompt, "Rome is the capital of France. Rome is in");
     assert_eq!(m.tokenizer.token_text(rome.top_ids[0] as u32), " Italy");

@@ -36,7 +36,9 @@ fn repo() -> PathBuf {
 }
 
 fn golden(name: &str) -> Golden {
-    let path = repo().join("tests/parity/goldens").join(format!("{name}.json"));
+    let path = repo()
+        .join("tests/parity/goldens")
+        .join(format!("{name}.json"));
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
 }
 
@@ -47,7 +49,10 @@ fn load(fixture: &str) -> LoadedModel {
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "length mismatch");
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -59,12 +64,21 @@ fn check_prompts(fixture: &str, golden_name: &str) {
     let m = load(fixture);
     let g = golden(golden_name);
     for p in &g.prompts {
-        assert_eq!(m.tokenizer.encode(&p.text).unwrap(), p.ids, "token ids of {:?}", p.text);
+        assert_eq!(
+            m.tokenizer.encode(&p.text).unwrap(),
+            p.ids,
+            "token ids of {:?}",
+            p.text
+        );
         let batch = TokenBatch::new(std::slice::from_ref(&p.ids), m.model.device()).unwrap();
         let rec = Recorder::default();
         let logits = block_on(read_vec(m.model.logits_last(&batch, Some(&rec)).unwrap())).unwrap();
         let d = max_abs_diff(&logits, &p.last_logits);
-        assert!(d < TOL, "{golden_name} {:?}: last logits differ by {d}", p.text);
+        assert!(
+            d < TOL,
+            "{golden_name} {:?}: last logits differ by {d}",
+            p.text
+        );
         let seen = rec.seen.into_inner();
         assert_eq!(seen.len(), p.acts.len(), "number of hook sites");
         for (site, layer, act) in seen {
@@ -88,7 +102,10 @@ fn check_padded_batch(fixture: &str, golden_name: &str) {
     let v = g.prompts[0].last_logits.len();
     for (i, p) in g.prompts.iter().enumerate() {
         let d = max_abs_diff(&logits[i * v..(i + 1) * v], &p.last_logits);
-        assert!(d < TOL, "{golden_name} batched row {i}: logits differ by {d}");
+        assert!(
+            d < TOL,
+            "{golden_name} batched row {i}: logits differ by {d}"
+        );
     }
 }
 

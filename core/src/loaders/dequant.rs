@@ -39,7 +39,7 @@ impl DType {
     /// or the size overflows.
     pub fn byte_len(self, numel: usize) -> Option<usize> {
         let (per, bytes) = self.block();
-        (numel % per == 0).then_some(())?;
+        numel.is_multiple_of(per).then_some(())?;
         (numel / per).checked_mul(bytes)
     }
 }
@@ -50,9 +50,18 @@ pub fn decode(dtype: DType, raw: &[u8], numel: usize) -> Vec<f32> {
     debug_assert_eq!(Some(raw.len()), dtype.byte_len(numel));
     let mut out = Vec::with_capacity(numel);
     match dtype {
-        DType::F32 => out.extend(raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
-        DType::F16 => out.extend(raw.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())),
-        DType::BF16 => out.extend(raw.chunks_exact(2).map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())),
+        DType::F32 => out.extend(
+            raw.chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        ),
+        DType::F16 => out.extend(
+            raw.chunks_exact(2)
+                .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32()),
+        ),
+        DType::BF16 => out.extend(
+            raw.chunks_exact(2)
+                .map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32()),
+        ),
         DType::Q8_0 => {
             for block in raw.chunks_exact(2 + QK) {
                 let d = f16::from_le_bytes([block[0], block[1]]).to_f32();

@@ -174,7 +174,10 @@ impl GgufFile {
     pub fn parse(name: &str, bytes: Vec<u8>) -> Result<GgufFile> {
         let mut r = Reader::new(&bytes, name);
         if r.take(4).ok() != Some(b"GGUF".as_slice()) {
-            return Err(CoreError::bad_file(name, "not a GGUF file (missing the `GGUF` magic)"));
+            return Err(CoreError::bad_file(
+                name,
+                "not a GGUF file (missing the `GGUF` magic)",
+            ));
         }
         let version = r.u32()?;
         if !(2..=3).contains(&version) {
@@ -212,7 +215,10 @@ impl GgufFile {
             .and_then(MetaValue::as_usize)
             .unwrap_or(32);
         if alignment == 0 || !alignment.is_power_of_two() || alignment > 1 << 16 {
-            return Err(CoreError::bad_file(name, format!("invalid alignment {alignment}")));
+            return Err(CoreError::bad_file(
+                name,
+                format!("invalid alignment {alignment}"),
+            ));
         }
         let data_start = r.pos().div_ceil(alignment) * alignment;
         let mut tensors = Vec::with_capacity(raw_infos.len());
@@ -226,7 +232,9 @@ impl GgufFile {
                 .iter()
                 .try_fold(1u64, |acc, &d| acc.checked_mul(d))
                 .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(|| CoreError::bad_file(name, format!("tensor `{tname}` is impossibly large")))?;
+                .ok_or_else(|| {
+                    CoreError::bad_file(name, format!("tensor `{tname}` is impossibly large"))
+                })?;
             let len = dtype.byte_len(numel).ok_or_else(|| {
                 CoreError::bad_file(name, format!("tensor `{tname}` ({numel} values) is not a whole number of {dtype:?} blocks"))
             })?;
@@ -237,7 +245,10 @@ impl GgufFile {
                 .ok_or_else(|| {
                     CoreError::bad_file(
                         name,
-                        format!("file is truncated: tensor `{tname}` lies beyond its end ({} bytes)", bytes.len()),
+                        format!(
+                            "file is truncated: tensor `{tname}` lies beyond its end ({} bytes)",
+                            bytes.len()
+                        ),
                     )
                 })?;
             tensors.push(TensorInfo {
@@ -263,16 +274,22 @@ impl GgufFile {
 
     /// A required integer metadata value.
     pub fn usize(&self, key: &str) -> Result<usize> {
-        self.get(key)
-            .and_then(MetaValue::as_usize)
-            .ok_or_else(|| CoreError::bad_file(&self.name, format!("metadata `{key}` is missing or not an integer")))
+        self.get(key).and_then(MetaValue::as_usize).ok_or_else(|| {
+            CoreError::bad_file(
+                &self.name,
+                format!("metadata `{key}` is missing or not an integer"),
+            )
+        })
     }
 
     /// A required string metadata value.
     pub fn str(&self, key: &str) -> Result<&str> {
-        self.get(key)
-            .and_then(MetaValue::as_str)
-            .ok_or_else(|| CoreError::bad_file(&self.name, format!("metadata `{key}` is missing or not a string")))
+        self.get(key).and_then(MetaValue::as_str).ok_or_else(|| {
+            CoreError::bad_file(
+                &self.name,
+                format!("metadata `{key}` is missing or not a string"),
+            )
+        })
     }
 
     /// The file name given at parse time.
@@ -292,9 +309,15 @@ impl GgufFile {
 
 impl WeightSource for GgufFile {
     fn tensor(&self, name: &str) -> Result<HostTensor> {
-        let info = self.info(name).ok_or_else(|| CoreError::MissingWeight(name.to_string()))?;
+        let info = self
+            .info(name)
+            .ok_or_else(|| CoreError::MissingWeight(name.to_string()))?;
         let numel = info.shape.iter().product();
-        let data = dequant::decode(info.dtype, &self.bytes[info.start..info.start + info.len], numel);
+        let data = dequant::decode(
+            info.dtype,
+            &self.bytes[info.start..info.start + info.len],
+            numel,
+        );
         Ok(HostTensor {
             shape: info.shape.clone(),
             data,

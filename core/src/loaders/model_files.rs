@@ -47,18 +47,25 @@ impl ModelFiles {
     /// `tokenizer.json`), or `config.json` + `tokenizer.json` + `*.safetensors`.
     pub fn from_named(files: Vec<NamedBytes>) -> Result<ModelFiles> {
         let mut gguf = None;
-        let (mut config, mut tokenizer, mut shards, mut other) = (None, None, Vec::new(), Vec::new());
+        let (mut config, mut tokenizer, mut shards, mut other) =
+            (None, None, Vec::new(), Vec::new());
         for f in files {
             let lower = f.name.to_lowercase();
             if lower.ends_with(".gguf") {
                 gguf = Some(f);
-            } else if lower.ends_with("config.json") && !lower.contains("tokenizer") && !lower.contains("generation") {
+            } else if lower.ends_with("config.json")
+                && !lower.contains("tokenizer")
+                && !lower.contains("generation")
+            {
                 config = Some(f);
             } else if lower.ends_with("tokenizer.json") {
                 tokenizer = Some(f.bytes);
             } else if lower.ends_with(".safetensors") {
                 shards.push(f);
-            } else if !lower.ends_with(".json") && !lower.ends_with(".md") && !lower.ends_with(".txt") {
+            } else if !lower.ends_with(".json")
+                && !lower.ends_with(".md")
+                && !lower.ends_with(".txt")
+            {
                 other.push(f.name);
             }
         }
@@ -75,7 +82,11 @@ impl ModelFiles {
         .map(|(_, n)| *n)
         .collect();
         if !missing.is_empty() {
-            let extra = if other.is_empty() { String::new() } else { format!(" (not model files: {})", other.join(", ")) };
+            let extra = if other.is_empty() {
+                String::new()
+            } else {
+                format!(" (not model files: {})", other.join(", "))
+            };
             return Err(CoreError::Input(format!(
                 "expected a .gguf file, or config.json + tokenizer.json + *.safetensors; missing {}{extra}",
                 missing.join(", ")
@@ -95,17 +106,29 @@ impl ModelFiles {
     pub fn from_path(path: &std::path::Path) -> Result<ModelFiles> {
         let read = |p: &std::path::Path| {
             std::fs::read(p).map(|bytes| NamedBytes {
-                name: p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                name: p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
                 bytes,
             })
         };
-        let io = |p: &std::path::Path, e: std::io::Error| CoreError::Input(format!("{}: {e}", p.display()));
+        let io = |p: &std::path::Path, e: std::io::Error| {
+            CoreError::Input(format!("{}: {e}", p.display()))
+        };
         if path.is_dir() {
             let mut files = Vec::new();
             for entry in std::fs::read_dir(path).map_err(|e| io(path, e))? {
                 let p = entry.map_err(|e| io(path, e))?.path();
-                let name = p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-                if name.ends_with(".safetensors") || name == "config.json" || name == "tokenizer.json" || name.ends_with(".gguf") {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_lowercase())
+                    .unwrap_or_default();
+                if name.ends_with(".safetensors")
+                    || name == "config.json"
+                    || name == "tokenizer.json"
+                    || name.ends_with(".gguf")
+                {
                     files.push(read(&p).map_err(|e| io(&p, e))?);
                 }
             }
@@ -164,9 +187,19 @@ pub fn load_model(files: ModelFiles, device: &Device) -> Result<LoadedModel> {
             };
             check_vocab(&config, &tokenizer)?;
             let arch = Llama::load(config.clone(), &gguf, Naming::Gguf, device)?;
-            Ok(finish(Box::new(arch), tokenizer, file.name, weights_sha256, device))
+            Ok(finish(
+                Box::new(arch),
+                tokenizer,
+                file.name,
+                weights_sha256,
+                device,
+            ))
         }
-        ModelFiles::HuggingFace { config, tokenizer, shards } => {
+        ModelFiles::HuggingFace {
+            config,
+            tokenizer,
+            shards,
+        } => {
             let config = ModelConfig::from_hf_json(&config)?;
             let tokenizer = TextTokenizer::from_json_bytes(&tokenizer)?;
             check_vocab(&config, &tokenizer)?;
@@ -198,7 +231,13 @@ fn check_vocab(config: &ModelConfig, tokenizer: &TextTokenizer) -> Result<()> {
     Ok(())
 }
 
-fn finish(arch: Box<dyn Architecture>, tokenizer: TextTokenizer, source: String, weights_sha256: String, device: &Device) -> LoadedModel {
+fn finish(
+    arch: Box<dyn Architecture>,
+    tokenizer: TextTokenizer,
+    source: String,
+    weights_sha256: String,
+    device: &Device,
+) -> LoadedModel {
     let config = arch.config().clone();
     let info = ModelInfo {
         source,

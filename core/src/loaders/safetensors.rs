@@ -38,25 +38,41 @@ impl SafetensorsFile {
     /// Parses and validates the header of `bytes` (file `name` for messages).
     pub fn parse(name: &str, bytes: Vec<u8>) -> Result<SafetensorsFile> {
         let mut r = Reader::new(&bytes, name);
-        let header_len = r.u64().map_err(|_| CoreError::bad_file(name, "not a safetensors file (too short)"))?;
+        let header_len = r
+            .u64()
+            .map_err(|_| CoreError::bad_file(name, "not a safetensors file (too short)"))?;
         let header_len = usize::try_from(header_len)
             .ok()
             .filter(|&n| n <= MAX_HEADER_BYTES)
-            .ok_or_else(|| CoreError::bad_file(name, format!("not a safetensors file (header length {header_len})")))?;
+            .ok_or_else(|| {
+                CoreError::bad_file(
+                    name,
+                    format!("not a safetensors file (header length {header_len})"),
+                )
+            })?;
         let header = r.take(header_len).map_err(|_| {
-            CoreError::bad_file(name, "not a safetensors file, or truncated (header runs past the end)")
+            CoreError::bad_file(
+                name,
+                "not a safetensors file, or truncated (header runs past the end)",
+            )
         })?;
         let data_start = 8 + header_len;
-        let map: BTreeMap<String, serde_json::Value> = serde_json::from_slice(header)
-            .map_err(|e| CoreError::bad_file(name, format!("not a safetensors file (header is not JSON: {e})")))?;
+        let map: BTreeMap<String, serde_json::Value> =
+            serde_json::from_slice(header).map_err(|e| {
+                CoreError::bad_file(
+                    name,
+                    format!("not a safetensors file (header is not JSON: {e})"),
+                )
+            })?;
         let data_len = bytes.len() - data_start;
         let mut entries = Vec::new();
         for (tname, value) in map {
             if tname == "__metadata__" {
                 continue;
             }
-            let e: Entry = serde_json::from_value(value)
-                .map_err(|err| CoreError::bad_file(name, format!("bad header entry `{tname}`: {err}")))?;
+            let e: Entry = serde_json::from_value(value).map_err(|err| {
+                CoreError::bad_file(name, format!("bad header entry `{tname}`: {err}"))
+            })?;
             let dtype = match e.dtype.as_str() {
                 "F32" => DType::F32,
                 "F16" => DType::F16,
@@ -72,7 +88,9 @@ impl SafetensorsFile {
                 .shape
                 .iter()
                 .try_fold(1usize, |a, &d| a.checked_mul(d))
-                .ok_or_else(|| CoreError::bad_file(name, format!("tensor `{tname}` is impossibly large")))?;
+                .ok_or_else(|| {
+                    CoreError::bad_file(name, format!("tensor `{tname}` is impossibly large"))
+                })?;
             if end > data_len || start > end {
                 return Err(CoreError::bad_file(
                     name,
@@ -82,7 +100,11 @@ impl SafetensorsFile {
             if dtype.byte_len(numel) != Some(end - start) {
                 return Err(CoreError::bad_file(
                     name,
-                    format!("tensor `{tname}`: shape {:?} does not match its {} bytes", e.shape, end - start),
+                    format!(
+                        "tensor `{tname}`: shape {:?} does not match its {} bytes",
+                        e.shape,
+                        end - start
+                    ),
                 ));
             }
             entries.push((

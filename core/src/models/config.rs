@@ -50,7 +50,11 @@ impl Activation {
             "gelu" => Activation::Gelu,
             "silu" | "swish" => Activation::Silu,
             "relu" => Activation::Relu,
-            other => return Err(CoreError::Unsupported(format!("activation function `{other}`"))),
+            other => {
+                return Err(CoreError::Unsupported(format!(
+                    "activation function `{other}`"
+                )));
+            }
         })
     }
 }
@@ -101,7 +105,8 @@ fn get_usize(cfg: &Value, keys: &[&str]) -> Option<usize> {
 }
 
 fn get_f64(cfg: &Value, keys: &[&str]) -> Option<f64> {
-    keys.iter().find_map(|k| cfg.get(*k).and_then(Value::as_f64))
+    keys.iter()
+        .find_map(|k| cfg.get(*k).and_then(Value::as_f64))
 }
 
 fn need(v: Option<usize>, key: &str) -> Result<usize> {
@@ -111,7 +116,10 @@ fn need(v: Option<usize>, key: &str) -> Result<usize> {
 
 /// The RoPE base from either the classic `rope_theta` key or transformers 5's `rope_parameters`.
 fn rope_theta(cfg: &Value, default: f64) -> Result<f64> {
-    if let Some(params) = cfg.get("rope_parameters").or_else(|| cfg.get("rope_scaling")) {
+    if let Some(params) = cfg
+        .get("rope_parameters")
+        .or_else(|| cfg.get("rope_scaling"))
+    {
         let ty = params
             .get("rope_type")
             .or_else(|| params.get("type"))
@@ -144,7 +152,11 @@ impl ModelConfig {
             "llama" | "smollm" | "smollm2" => Self::llama(&cfg),
             other => Err(CoreError::Unsupported(format!(
                 "architecture `{}` (architectures: {archs}); supported: gpt2, gpt_neox (Pythia), llama (Llama, SmolLM, TinyLlama)",
-                if other.is_empty() { "<no model_type>" } else { other }
+                if other.is_empty() {
+                    "<no model_type>"
+                } else {
+                    other
+                }
             ))),
         }
     }
@@ -180,7 +192,10 @@ impl ModelConfig {
 
     fn neox(cfg: &Value) -> Result<ModelConfig> {
         let d = need(get_usize(cfg, &["hidden_size"]), "hidden_size")?;
-        let n_heads = need(get_usize(cfg, &["num_attention_heads"]), "num_attention_heads")?;
+        let n_heads = need(
+            get_usize(cfg, &["num_attention_heads"]),
+            "num_attention_heads",
+        )?;
         let head_dim = d / n_heads;
         let pct = cfg
             .get("rope_parameters")
@@ -209,8 +224,15 @@ impl ModelConfig {
                 .get("tie_word_embeddings")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            activation: Activation::from_hf(cfg.get("hidden_act").and_then(Value::as_str).unwrap_or("gelu"))?,
-            attn_bias: cfg.get("attention_bias").and_then(Value::as_bool).unwrap_or(true),
+            activation: Activation::from_hf(
+                cfg.get("hidden_act")
+                    .and_then(Value::as_str)
+                    .unwrap_or("gelu"),
+            )?,
+            attn_bias: cfg
+                .get("attention_bias")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
             mlp_bias: true,
         };
         c.validate()
@@ -218,9 +240,15 @@ impl ModelConfig {
 
     fn llama(cfg: &Value) -> Result<ModelConfig> {
         let d = need(get_usize(cfg, &["hidden_size"]), "hidden_size")?;
-        let n_heads = need(get_usize(cfg, &["num_attention_heads"]), "num_attention_heads")?;
+        let n_heads = need(
+            get_usize(cfg, &["num_attention_heads"]),
+            "num_attention_heads",
+        )?;
         let head_dim = get_usize(cfg, &["head_dim"]).unwrap_or(d / n_heads);
-        let act = cfg.get("hidden_act").and_then(Value::as_str).unwrap_or("silu");
+        let act = cfg
+            .get("hidden_act")
+            .and_then(Value::as_str)
+            .unwrap_or("silu");
         let c = ModelConfig {
             arch: Arch::Llama,
             vocab_size: need(get_usize(cfg, &["vocab_size"]), "vocab_size")?,
@@ -240,8 +268,14 @@ impl ModelConfig {
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             activation: Activation::from_hf(act)?,
-            attn_bias: cfg.get("attention_bias").and_then(Value::as_bool).unwrap_or(false),
-            mlp_bias: cfg.get("mlp_bias").and_then(Value::as_bool).unwrap_or(false),
+            attn_bias: cfg
+                .get("attention_bias")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            mlp_bias: cfg
+                .get("mlp_bias")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         };
         c.validate()
     }
@@ -267,12 +301,14 @@ impl ModelConfig {
                 .get("tokenizer.ggml.tokens")
                 .and_then(|t| t.as_array())
                 .map(<[_]>::len)
-                .ok_or_else(|| CoreError::bad_file(file.file_name(), "vocabulary size is missing"))?,
+                .ok_or_else(|| {
+                    CoreError::bad_file(file.file_name(), "vocabulary size is missing")
+                })?,
         };
-        if let Some(t) = file.get(&k("rope.scaling.type")).and_then(|v| v.as_str()) {
-            if t != "none" {
-                return Err(CoreError::Unsupported(format!("RoPE scaling type `{t}`")));
-            }
+        if let Some(t) = file.get(&k("rope.scaling.type")).and_then(|v| v.as_str())
+            && t != "none"
+        {
+            return Err(CoreError::Unsupported(format!("RoPE scaling type `{t}`")));
         }
         let c = ModelConfig {
             arch: Arch::Llama,
@@ -311,16 +347,36 @@ impl ModelConfig {
     /// Checks the numbers fit together (heads divide widths, rotary dims are even…).
     pub fn validate(self) -> Result<ModelConfig> {
         let bad = |m: String| Err(CoreError::Unsupported(format!("model configuration: {m}")));
-        if self.n_heads == 0 || self.n_kv_heads == 0 || self.n_heads % self.n_kv_heads != 0 {
-            return bad(format!("{} heads cannot share {} key/value heads", self.n_heads, self.n_kv_heads));
+        if self.n_heads == 0
+            || self.n_kv_heads == 0
+            || !self.n_heads.is_multiple_of(self.n_kv_heads)
+        {
+            return bad(format!(
+                "{} heads cannot share {} key/value heads",
+                self.n_heads, self.n_kv_heads
+            ));
         }
         if self.arch != Arch::Llama && self.head_dim * self.n_heads != self.d_model {
-            return bad(format!("width {} is not divisible by {} heads", self.d_model, self.n_heads));
+            return bad(format!(
+                "width {} is not divisible by {} heads",
+                self.d_model, self.n_heads
+            ));
         }
-        if self.rotary_dim % 2 != 0 || self.rotary_dim > self.head_dim {
-            return bad(format!("rotary dimension {} for head width {}", self.rotary_dim, self.head_dim));
+        if !self.rotary_dim.is_multiple_of(2) || self.rotary_dim > self.head_dim {
+            return bad(format!(
+                "rotary dimension {} for head width {}",
+                self.rotary_dim, self.head_dim
+            ));
         }
-        if [self.vocab_size, self.d_model, self.n_layers, self.d_mlp, self.head_dim].contains(&0) {
+        if [
+            self.vocab_size,
+            self.d_model,
+            self.n_layers,
+            self.d_mlp,
+            self.head_dim,
+        ]
+        .contains(&0)
+        {
             return bad("a size is zero".into());
         }
         Ok(self)
@@ -337,7 +393,11 @@ impl ModelConfig {
             _ => 2 * d * self.d_mlp,
         };
         let embed = self.vocab_size * d * if self.tied_embeddings { 1 } else { 2 };
-        let pos = if self.arch == Arch::Gpt2 { self.max_positions * d } else { 0 };
+        let pos = if self.arch == Arch::Gpt2 {
+            self.max_positions * d
+        } else {
+            0
+        };
         self.n_layers * (attn + mlp) + embed + pos
     }
 }

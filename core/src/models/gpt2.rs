@@ -3,9 +3,9 @@
 
 use burn::tensor::{Device, Int, Tensor};
 
+use super::Architecture;
 use super::config::ModelConfig;
 use super::layers::{Layout, Linear, Norm, Rope, activate, causal_attention, load};
-use super::Architecture;
 use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
 use crate::loaders::WeightSource;
@@ -31,7 +31,11 @@ pub struct Gpt2 {
 impl Gpt2 {
     /// Loads the weights of `cfg` from `src` (names with or without the `transformer.` prefix).
     pub fn load(cfg: ModelConfig, src: &dyn WeightSource, device: &Device) -> Result<Gpt2> {
-        let p = if src.contains("transformer.wte.weight") { "transformer." } else { "" };
+        let p = if src.contains("transformer.wte.weight") {
+            "transformer."
+        } else {
+            ""
+        };
         let (d, eps) = (cfg.d_model, cfg.norm_eps);
         let lin = |name: String, i, o| Linear::load(src, &name, i, o, Layout::InOut, true, device);
         let blocks = (0..cfg.n_layers)
@@ -49,7 +53,12 @@ impl Gpt2 {
             .collect::<Result<_>>()?;
         Ok(Gpt2 {
             wte: load(src, &format!("{p}wte.weight"), [cfg.vocab_size, d], device)?,
-            wpe: load(src, &format!("{p}wpe.weight"), [cfg.max_positions, d], device)?,
+            wpe: load(
+                src,
+                &format!("{p}wpe.weight"),
+                [cfg.max_positions, d],
+                device,
+            )?,
             ln_f: Norm::layer_norm(src, &format!("{p}ln_f"), d, eps, device)?,
             blocks,
             cfg,
@@ -68,22 +77,43 @@ impl Architecture for Gpt2 {
 
     fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
         let [b, s] = ids.dims();
-        let tok = self.wte.clone().select(0, ids.reshape([b * s])).reshape([b, s, self.cfg.d_model]);
+        let tok =
+            self.wte
+                .clone()
+                .select(0, ids.reshape([b * s]))
+                .reshape([b, s, self.cfg.d_model]);
         tok + self.wpe.clone().narrow(0, 0, s).unsqueeze::<3>()
     }
 
-    fn block(&self, l: usize, x: Tensor<3>, _rope: Option<&Rope>, hk: Option<&dyn Hooks>) -> Tensor<3> {
+    fn block(
+        &self,
+        l: usize,
+        x: Tensor<3>,
+        _rope: Option<&Rope>,
+        hk: Option<&dyn Hooks>,
+    ) -> Tensor<3> {
         let blk = &self.blocks[l];
         let d = self.cfg.d_model;
         let qkv = blk.c_attn.forward(blk.ln_1.forward(x.clone()));
-        let (q, k, v) = (qkv.clone().narrow(2, 0, d), qkv.clone().narrow(2, d, d), qkv.narrow(2, 2 * d, d));
-        let attn = blk.c_proj.forward(causal_attention(q, k, v, &self.cfg, None));
+        let (q, k, v) = (
+            qkv.clone().narrow(2, 0, d),
+            qkv.clone().narrow(2, d, d),
+            qkv.narrow(2, 2 * d, d),
+        );
+        let attn = blk
+            .c_proj
+            .forward(causal_attention(q, k, v, &self.cfg, None));
         let x = x + hooks::apply(hk, Site::AttnOut, l, attn);
-        let mlp = blk.mlp_proj.forward(activate(self.cfg.activation, blk.c_fc.forward(blk.ln_2.forward(x.clone()))));
+        let mlp = blk.mlp_proj.forward(activate(
+            self.cfg.activation,
+            blk.c_fc.forward(blk.ln_2.forward(x.clone())),
+        ));
         x + hooks::apply(hk, Site::MlpOut, l, mlp)
     }
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
-        self.ln_f.forward(x).matmul(self.wte.clone().transpose().unsqueeze::<3>())
+        self.ln_f
+            .forward(x)
+            .matmul(self.wte.clone().transpose().unsqueeze::<3>())
     }
 }

@@ -8,7 +8,12 @@ use crate::error::{CoreError, Result};
 use crate::loaders::{HostTensor, WeightSource};
 
 /// Uploads a host tensor after checking its shape.
-pub fn upload<const D: usize>(name: &str, t: HostTensor, expected: [usize; D], device: &Device) -> Result<Tensor<D>> {
+pub fn upload<const D: usize>(
+    name: &str,
+    t: HostTensor,
+    expected: [usize; D],
+    device: &Device,
+) -> Result<Tensor<D>> {
     if t.shape != expected {
         return Err(CoreError::WrongShape {
             name: name.to_string(),
@@ -20,7 +25,12 @@ pub fn upload<const D: usize>(name: &str, t: HostTensor, expected: [usize; D], d
 }
 
 /// Reads and uploads `name` with the given shape.
-pub fn load<const D: usize>(src: &dyn WeightSource, name: &str, shape: [usize; D], device: &Device) -> Result<Tensor<D>> {
+pub fn load<const D: usize>(
+    src: &dyn WeightSource,
+    name: &str,
+    shape: [usize; D],
+    device: &Device,
+) -> Result<Tensor<D>> {
     upload(name, src.tensor(name)?, shape, device)
 }
 
@@ -44,7 +54,15 @@ pub struct Linear {
 
 impl Linear {
     /// Loads `{prefix}.weight` (and `{prefix}.bias` when `bias`).
-    pub fn load(src: &dyn WeightSource, prefix: &str, d_in: usize, d_out: usize, layout: Layout, bias: bool, device: &Device) -> Result<Linear> {
+    pub fn load(
+        src: &dyn WeightSource,
+        prefix: &str,
+        d_in: usize,
+        d_out: usize,
+        layout: Layout,
+        bias: bool,
+        device: &Device,
+    ) -> Result<Linear> {
         let name = format!("{prefix}.weight");
         let w = src.tensor(&name)?;
         let w = match layout {
@@ -53,7 +71,11 @@ impl Linear {
         };
         Ok(Linear {
             weight: w,
-            bias: if bias { Some(load(src, &format!("{prefix}.bias"), [d_out], device)?) } else { None },
+            bias: if bias {
+                Some(load(src, &format!("{prefix}.bias"), [d_out], device)?)
+            } else {
+                None
+            },
         })
     }
 
@@ -80,7 +102,13 @@ pub struct Norm {
 
 impl Norm {
     /// LayerNorm from `{prefix}.weight` and `{prefix}.bias`.
-    pub fn layer_norm(src: &dyn WeightSource, prefix: &str, d: usize, eps: f64, device: &Device) -> Result<Norm> {
+    pub fn layer_norm(
+        src: &dyn WeightSource,
+        prefix: &str,
+        d: usize,
+        eps: f64,
+        device: &Device,
+    ) -> Result<Norm> {
         Ok(Norm {
             weight: load(src, &format!("{prefix}.weight"), [d], device)?,
             bias: Some(load(src, &format!("{prefix}.bias"), [d], device)?),
@@ -89,7 +117,13 @@ impl Norm {
     }
 
     /// RMSNorm from `{prefix}.weight` (the name may be a full weight name).
-    pub fn rms_norm(src: &dyn WeightSource, weight_name: &str, d: usize, eps: f64, device: &Device) -> Result<Norm> {
+    pub fn rms_norm(
+        src: &dyn WeightSource,
+        weight_name: &str,
+        d: usize,
+        eps: f64,
+        device: &Device,
+    ) -> Result<Norm> {
         Ok(Norm {
             weight: load(src, weight_name, [d], device)?,
             bias: None,
@@ -162,7 +196,11 @@ impl Rope {
     pub fn apply(&self, x: Tensor<4>) -> Tensor<4> {
         let hd = x.dims()[3];
         let rd = self.rotary_dim;
-        let rot = if rd == hd { x.clone() } else { x.clone().narrow(3, 0, rd) };
+        let rot = if rd == hd {
+            x.clone()
+        } else {
+            x.clone().narrow(3, 0, rd)
+        };
         let half = rd / 2;
         let x1 = rot.clone().narrow(3, 0, half);
         let x2 = rot.clone().narrow(3, half, half);
@@ -178,7 +216,13 @@ impl Rope {
 
 /// Causal scaled-dot-product attention. `q`: `[b, s, n_heads·hd]`, `k`/`v`: `[b, s, n_kv·hd]`.
 /// Returns `[b, s, n_heads·hd]` (before the output projection).
-pub fn causal_attention(q: Tensor<3>, k: Tensor<3>, v: Tensor<3>, cfg: &ModelConfig, rope: Option<&Rope>) -> Tensor<3> {
+pub fn causal_attention(
+    q: Tensor<3>,
+    k: Tensor<3>,
+    v: Tensor<3>,
+    cfg: &ModelConfig,
+    rope: Option<&Rope>,
+) -> Tensor<3> {
     let [b, s, _] = q.dims();
     let (h, kvh, hd) = (cfg.n_heads, cfg.n_kv_heads, cfg.head_dim);
     let heads = |t: Tensor<3>, n: usize| t.reshape([b, s, n, hd]).swap_dims(1, 2);
@@ -200,5 +244,7 @@ fn repeat_kv(x: Tensor<4>, n: usize) -> Tensor<4> {
         return x;
     }
     let [b, kvh, s, hd] = x.dims();
-    x.unsqueeze_dim::<5>(2).expand([b, kvh, n, s, hd]).reshape([b, kvh * n, s, hd])
+    x.unsqueeze_dim::<5>(2)
+        .expand([b, kvh, n, s, hd])
+        .reshape([b, kvh * n, s, hd])
 }

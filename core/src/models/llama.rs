@@ -4,9 +4,9 @@
 
 use burn::tensor::{Device, Int, Tensor};
 
+use super::Architecture;
 use super::config::ModelConfig;
 use super::layers::{Layout, Linear, Norm, Rope, activate, causal_attention, load, upload};
-use super::Architecture;
 use crate::error::{CoreError, Result};
 use crate::hooks::{self, Hooks, Site};
 use crate::loaders::{HostTensor, WeightSource};
@@ -71,8 +71,10 @@ impl Naming {
 /// `h·hd + half·hd/2 + p`.
 pub fn unpermute_rows(t: HostTensor, n_heads: usize) -> Result<HostTensor> {
     let (rows, cols) = (t.shape[0], t.shape.get(1).copied().unwrap_or(1));
-    if n_heads == 0 || rows % n_heads != 0 || (rows / n_heads) % 2 != 0 {
-        return Err(CoreError::Unsupported(format!("cannot undo the RoPE permutation of {rows} rows over {n_heads} heads")));
+    if n_heads == 0 || rows % n_heads != 0 || !(rows / n_heads).is_multiple_of(2) {
+        return Err(CoreError::Unsupported(format!(
+            "cannot undo the RoPE permutation of {rows} rows over {n_heads} heads"
+        )));
     }
     let hd = rows / n_heads;
     let mut out = vec![0.0; t.data.len()];
@@ -81,11 +83,15 @@ pub fn unpermute_rows(t: HostTensor, n_heads: usize) -> Result<HostTensor> {
             for half in 0..2 {
                 let src = h * hd + 2 * p + half;
                 let dst = h * hd + half * hd / 2 + p;
-                out[dst * cols..(dst + 1) * cols].copy_from_slice(&t.data[src * cols..(src + 1) * cols]);
+                out[dst * cols..(dst + 1) * cols]
+                    .copy_from_slice(&t.data[src * cols..(src + 1) * cols]);
             }
         }
     }
-    Ok(HostTensor { shape: t.shape, data: out })
+    Ok(HostTensor {
+        shape: t.shape,
+        data: out,
+    })
 }
 
 struct Block {
@@ -112,25 +118,50 @@ pub struct Llama {
 
 impl Llama {
     /// Loads the weights of `cfg` from `src` named per `naming`.
-    pub fn load(cfg: ModelConfig, src: &dyn WeightSource, naming: Naming, device: &Device) -> Result<Llama> {
+    pub fn load(
+        cfg: ModelConfig,
+        src: &dyn WeightSource,
+        naming: Naming,
+        device: &Device,
+    ) -> Result<Llama> {
         let (d, m, hd) = (cfg.d_model, cfg.d_mlp, cfg.head_dim);
         let (q_out, kv_out) = (cfg.n_heads * hd, cfg.n_kv_heads * hd);
         let lin = |l: usize, part: &str, i: usize, o: usize, bias: bool| {
             let prefix = naming.part(l, part);
             if naming == Naming::Gguf && (part == "q" || part == "k") {
-                let heads = if part == "q" { cfg.n_heads } else { cfg.n_kv_heads };
+                let heads = if part == "q" {
+                    cfg.n_heads
+                } else {
+                    cfg.n_kv_heads
+                };
                 let name = format!("{prefix}.weight");
                 let w = unpermute_rows(src.tensor(&name)?, heads)?;
                 let bias = if bias {
-                    Some(upload(&format!("{prefix}.bias"), unpermute_rows(src.tensor(&format!("{prefix}.bias"))?, heads)?, [o], device)?)
+                    Some(upload(
+                        &format!("{prefix}.bias"),
+                        unpermute_rows(src.tensor(&format!("{prefix}.bias"))?, heads)?,
+                        [o],
+                        device,
+                    )?)
                 } else {
                     None
                 };
-                return Ok(Linear { weight: upload(&name, w, [o, i], device)?.transpose(), bias });
+                return Ok(Linear {
+                    weight: upload(&name, w, [o, i], device)?.transpose(),
+                    bias,
+                });
             }
             Linear::load(src, &prefix, i, o, Layout::OutIn, bias, device)
         };
-        let norm = |l: usize, part: &str| Norm::rms_norm(src, &format!("{}.weight", naming.part(l, part)), d, cfg.norm_eps, device);
+        let norm = |l: usize, part: &str| {
+            Norm::rms_norm(
+                src,
+                &format!("{}.weight", naming.part(l, part)),
+                d,
+                cfg.norm_eps,
+                device,
+            )
+        };
         let blocks = (0..cfg.n_layers)
             .map(|l| {
                 Ok(Block {
@@ -173,13 +204,28 @@ impl Architecture for Llama {
 
     fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
         let [b, s] = ids.dims();
-        self.embed.clone().select(0, ids.reshape([b * s])).reshape([b, s, self.cfg.d_model])
+        self.embed
+            .clone()
+            .select(0, ids.reshape([b * s]))
+            .reshape([b, s, self.cfg.d_model])
     }
 
-    fn block(&self, l: usize, x: Tensor<3>, rope: Option<&Rope>, hk: Option<&dyn Hooks>) -> Tensor<3> {
+    fn block(
+        &self,
+        l: usize,
+        x: Tensor<3>,
+        rope: Option<&Rope>,
+        hk: Option<&dyn Hooks>,
+    ) -> Tensor<3> {
         let blk = &self.blocks[l];
         let h = blk.attn_norm.forward(x.clone());
-        let attn = causal_attention(blk.q.forward(h.clone()), blk.k.forward(h.clone()), blk.v.forward(h), &self.cfg, rope);
+        let attn = causal_attention(
+            blk.q.forward(h.clone()),
+            blk.k.forward(h.clone()),
+            blk.v.forward(h),
+            &self.cfg,
+            rope,
+        );
         let x = x + hooks::apply(hk, Site::AttnOut, l, blk.o.forward(attn));
         let h = blk.ffn_norm.forward(x.clone());
         let gated = activate(self.cfg.activation, blk.gate.forward(h.clone())) * blk.up.forward(h);
@@ -187,6 +233,8 @@ impl Architecture for Llama {
     }
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
-        self.norm.forward(x).matmul(self.lm_head.clone().transpose().unsqueeze::<3>())
+        self.norm
+            .forward(x)
+            .matmul(self.lm_head.clone().transpose().unsqueeze::<3>())
     }
 }

@@ -26,7 +26,13 @@ pub trait Architecture {
     /// Token (and position) embedding of `[batch, seq]` ids.
     fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3>;
     /// Block `layer` applied to the residual stream, calling the hooks at its two sites.
-    fn block(&self, layer: usize, x: Tensor<3>, rope: Option<&Rope>, hooks: Option<&dyn Hooks>) -> Tensor<3>;
+    fn block(
+        &self,
+        layer: usize,
+        x: Tensor<3>,
+        rope: Option<&Rope>,
+        hooks: Option<&dyn Hooks>,
+    ) -> Tensor<3>;
     /// Final norm and unembedding: `[batch, n, d]` → `[batch, n, vocab]`.
     fn unembed(&self, x: Tensor<3>) -> Tensor<3>;
 }
@@ -46,7 +52,9 @@ impl TokenBatch {
     pub fn new(prompts: &[Vec<u32>], device: &Device) -> Result<TokenBatch> {
         let seq = prompts.iter().map(Vec::len).max().unwrap_or(0);
         if prompts.is_empty() || prompts.iter().any(Vec::is_empty) {
-            return Err(CoreError::Input("every prompt needs at least one token".into()));
+            return Err(CoreError::Input(
+                "every prompt needs at least one token".into(),
+            ));
         }
         let mut flat = Vec::with_capacity(prompts.len() * seq);
         for p in prompts {
@@ -80,7 +88,11 @@ impl TokenBatch {
         if self.lengths.iter().all(|&l| l == s) {
             return x.narrow(1, s - 1, 1);
         }
-        let idx: Vec<i64> = self.lengths.iter().flat_map(|&l| std::iter::repeat_n((l - 1) as i64, d)).collect();
+        let idx: Vec<i64> = self
+            .lengths
+            .iter()
+            .flat_map(|&l| std::iter::repeat_n((l - 1) as i64, d))
+            .collect();
         let idx = Tensor::<3, Int>::from_data(TensorData::new(idx, [b, 1, d]), &x.device());
         x.gather(1, idx)
     }
@@ -113,7 +125,10 @@ impl Model {
         let seq = batch.seq();
         let cfg = self.arch.config();
         if seq > cfg.max_positions {
-            return Err(CoreError::Input(format!("prompt of {seq} tokens exceeds the model's {} positions", cfg.max_positions)));
+            return Err(CoreError::Input(format!(
+                "prompt of {seq} tokens exceeds the model's {} positions",
+                cfg.max_positions
+            )));
         }
         let rope = self.arch.rope(seq, &self.device);
         let mut x = self.arch.embed(batch.ids.clone());

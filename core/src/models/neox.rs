@@ -4,9 +4,9 @@
 
 use burn::tensor::{Device, Int, Tensor};
 
+use super::Architecture;
 use super::config::ModelConfig;
 use super::layers::{Layout, Linear, Norm, Rope, activate, causal_attention, load};
-use super::Architecture;
 use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
 use crate::loaders::WeightSource;
@@ -34,15 +34,33 @@ impl NeoX {
     /// Loads the weights of `cfg` from `src` (Hugging Face names).
     pub fn load(cfg: ModelConfig, src: &dyn WeightSource, device: &Device) -> Result<NeoX> {
         let (d, eps, m) = (cfg.d_model, cfg.norm_eps, cfg.d_mlp);
-        let lin = |name: String, i, o, bias| Linear::load(src, &name, i, o, Layout::OutIn, bias, device);
+        let lin =
+            |name: String, i, o, bias| Linear::load(src, &name, i, o, Layout::OutIn, bias, device);
         let blocks = (0..cfg.n_layers)
             .map(|l| {
                 let b = format!("gpt_neox.layers.{l}");
                 Ok(Block {
-                    input_layernorm: Norm::layer_norm(src, &format!("{b}.input_layernorm"), d, eps, device)?,
-                    query_key_value: lin(format!("{b}.attention.query_key_value"), d, 3 * d, cfg.attn_bias)?,
+                    input_layernorm: Norm::layer_norm(
+                        src,
+                        &format!("{b}.input_layernorm"),
+                        d,
+                        eps,
+                        device,
+                    )?,
+                    query_key_value: lin(
+                        format!("{b}.attention.query_key_value"),
+                        d,
+                        3 * d,
+                        cfg.attn_bias,
+                    )?,
                     dense: lin(format!("{b}.attention.dense"), d, d, cfg.attn_bias)?,
-                    post_attention_layernorm: Norm::layer_norm(src, &format!("{b}.post_attention_layernorm"), d, eps, device)?,
+                    post_attention_layernorm: Norm::layer_norm(
+                        src,
+                        &format!("{b}.post_attention_layernorm"),
+                        d,
+                        eps,
+                        device,
+                    )?,
                     dense_h_to_4h: lin(format!("{b}.mlp.dense_h_to_4h"), d, m, cfg.mlp_bias)?,
                     dense_4h_to_h: lin(format!("{b}.mlp.dense_4h_to_h"), m, d, cfg.mlp_bias)?,
                 })
@@ -69,11 +87,13 @@ impl NeoX {
         // The fused projection is laid out per head: [q_h | k_h | v_h] for each head h.
         let qkv = blk.query_key_value.forward(x).reshape([b, s, h, 3 * hd]);
         let part = |i: usize| qkv.clone().narrow(3, i * hd, hd).reshape([b, s, d]);
-        blk.dense.forward(causal_attention(part(0), part(1), part(2), &self.cfg, rope))
+        blk.dense
+            .forward(causal_attention(part(0), part(1), part(2), &self.cfg, rope))
     }
 
     fn mlp(&self, blk: &Block, x: Tensor<3>) -> Tensor<3> {
-        blk.dense_4h_to_h.forward(activate(self.cfg.activation, blk.dense_h_to_4h.forward(x)))
+        blk.dense_4h_to_h
+            .forward(activate(self.cfg.activation, blk.dense_h_to_4h.forward(x)))
     }
 }
 
@@ -88,10 +108,19 @@ impl Architecture for NeoX {
 
     fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
         let [b, s] = ids.dims();
-        self.embed_in.clone().select(0, ids.reshape([b * s])).reshape([b, s, self.cfg.d_model])
+        self.embed_in
+            .clone()
+            .select(0, ids.reshape([b * s]))
+            .reshape([b, s, self.cfg.d_model])
     }
 
-    fn block(&self, l: usize, x: Tensor<3>, rope: Option<&Rope>, hk: Option<&dyn Hooks>) -> Tensor<3> {
+    fn block(
+        &self,
+        l: usize,
+        x: Tensor<3>,
+        rope: Option<&Rope>,
+        hk: Option<&dyn Hooks>,
+    ) -> Tensor<3> {
         let blk = &self.blocks[l];
         let attn = self.attention(blk, blk.input_layernorm.forward(x.clone()), rope);
         let attn = hooks::apply(hk, Site::AttnOut, l, attn);

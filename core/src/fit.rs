@@ -1,0 +1,429 @@
+//! Learning θ (METHOD.md "Objective"): Adam on the intervention parameters only, the model
+//! frozen, both β directions on the same θ, L1 as a proximal step by default, a fixed step
+//! budget with early stop, seeded. [`Fitter`] runs one step per call so that a UI can draw
+//! live curves and stop it; NaN or Inf stops the fit and keeps the best parameters so far.
+
+use burn::tensor::{Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::read_vec;
+use crate::error::{CoreError, Result};
+use crate::interventions::{Dims, Intervention, Method};
+use crate::metrics::batches_by_length;
+use crate::models::{Model, TokenBatch};
+use crate::objective::{
+    Directions, Effectiveness, Targets, effectiveness, kl_non_answer, logit_diff,
+};
+use crate::optim::{Adam, AdamConfig};
+use crate::rng::Rng;
+use crate::tasks::{Example, PreparedTask};
+
+/// How the L1 (minimality) term is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum L1Mode {
+    /// After each Adam step θ ← sign(θ)·max(|θ| − lr·λ_M, 0): unused sites become exactly 0.
+    Proximal,
+    /// The same proximal step in Adam's metric: threshold lr·λ_M/(√v̂ + ε) per coordinate,
+    /// so a coordinate survives only while its mean gradient exceeds λ_M (as in ISTA).
+    ProximalAdam,
+    /// λ_M·‖θ‖₁ added to the loss.
+    Loss,
+}
+
+/// Every option of a fit; recorded in results and permalinks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitOptions {
+    /// Intervention.
+    pub method: Method,
+    /// Minimality weight λ_M.
+    pub lambda_m: f64,
+    /// Faithfulness weight λ_F.
+    pub lambda_f: f64,
+    /// Effectiveness margin m.
+    pub margin: f64,
+    /// Effectiveness variant.
+    pub effectiveness: Effectiveness,
+    /// Trained directions.
+    pub directions: Directions,
+    /// How L1 is applied.
+    pub l1_mode: L1Mode,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Step budget.
+    pub steps: usize,
+    /// Early stop after this many steps without a relative loss improvement of 1e-4.
+    pub patience: usize,
+    /// Prompts per mini-batch (0: the whole training split).
+    pub batch_size: usize,
+    /// Seed of the mini-batch order.
+    pub seed: u64,
+    /// Threshold τ for "active" sites.
+    pub tau: f32,
+}
+
+impl FitOptions {
+    /// Defaults of METHOD.md for `method` (λ values chosen on the default model; see docs/RESULTS.md).
+    pub fn new(method: Method) -> FitOptions {
+        FitOptions {
+            method,
+            lambda_m: match method {
+                Method::ActivScalar => 0.02,
+                Method::SteerVec => 0.002,
+                Method::DynScalar => 0.002,
+            },
+            lambda_f: 1.0,
+            margin: 2.0,
+            effectiveness: Effectiveness::Margin,
+            directions: Directions::Both,
+            l1_mode: L1Mode::ProximalAdam,
+            lr: 0.05,
+            steps: 200,
+            patience: 30,
+            batch_size: 0,
+            seed: 0,
+            tau: 0.01,
+        }
+    }
+}
+
+/// What one step did.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StepReport {
+    /// 1-based step number.
+    pub step: usize,
+    /// Total loss of the step's batch.
+    pub loss: f64,
+    /// Effectiveness term (summed over β).
+    pub effectiveness: f64,
+    /// Faithfulness term (summed over β, before λ_F).
+    pub faithfulness: f64,
+    /// ‖θ‖₁ before the step.
+    pub l1: f64,
+    /// Batch flip accuracy at β = +1.
+    pub flip_plus: f64,
+    /// Batch flip accuracy at β = −1 (NaN when only +1 is trained).
+    pub flip_minus: f64,
+}
+
+/// Why a fit ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
+pub enum StopReason {
+    /// The step budget was used.
+    Budget,
+    /// No improvement for `patience` steps.
+    EarlyStop,
+    /// Stopped by the user.
+    Stopped,
+    /// A non-finite loss appeared; the best parameters so far were kept.
+    NonFinite(String),
+}
+
+struct PreparedBatch {
+    tokens: TokenBatch,
+    targets: Targets,
+    mask: Option<Tensor<3>>,
+}
+
+/// The loss of one batch and its parts (all but `total` detached).
+pub struct LossParts {
+    /// Differentiable total loss.
+    pub total: Tensor<1>,
+    /// Effectiveness summed over β.
+    pub effectiveness: Tensor<1>,
+    /// Faithfulness (KL) summed over β, before λ_F.
+    pub faithfulness: Tensor<1>,
+    /// ‖θ‖₁.
+    pub l1: Tensor<1>,
+    /// LD per prompt for each trained β, `[N]` each.
+    pub logit_diffs: Vec<Tensor<1>>,
+}
+
+/// L = Σ_β (L_E,β + λ_F·L_F,β) (+ λ_M·‖θ‖₁ when L1 is a loss term) on one batch.
+pub fn batch_loss(
+    model: &Model,
+    iv: &Intervention,
+    tokens: &TokenBatch,
+    targets: &Targets,
+    mask: Option<Tensor<3>>,
+    o: &FitOptions,
+) -> Result<LossParts> {
+    let (mut total, mut eff, mut faith, mut lds) = (
+        None::<Tensor<1>>,
+        None::<Tensor<1>>,
+        None::<Tensor<1>>,
+        Vec::new(),
+    );
+    let add = |acc: Option<Tensor<1>>, t: Tensor<1>| Some(acc.map_or(t.clone(), |a| a + t));
+    for &beta in o.directions.betas() {
+        let hooks = iv.hooks(beta, mask.clone());
+        let logits = model.logits_last(tokens, Some(&hooks))?;
+        let e = effectiveness(o.effectiveness, logits.clone(), targets, beta, o.margin);
+        let f = kl_non_answer(logits.clone(), targets).mean();
+        lds.push(logit_diff(logits.inner(), targets));
+        total = add(total, e.clone() + f.clone() * o.lambda_f);
+        eff = add(eff, e.inner());
+        faith = add(faith, f.inner());
+    }
+    let l1 = iv.l1();
+    let mut total = total.expect("at least one direction");
+    if o.l1_mode == L1Mode::Loss {
+        total = total + l1.clone() * o.lambda_m;
+    }
+    Ok(LossParts {
+        total,
+        effectiveness: eff.expect("set"),
+        faithfulness: faith.expect("set"),
+        l1: l1.inner(),
+        logit_diffs: lds,
+    })
+}
+
+/// A fit in progress.
+pub struct Fitter<'m> {
+    model: &'m Model,
+    opts: FitOptions,
+    batches: Vec<PreparedBatch>,
+    order: Vec<usize>,
+    rng: Rng,
+    iv: Intervention,
+    adam: Adam,
+    step: usize,
+    best: (f64, Vec<Tensor<1>>),
+    since_best: usize,
+    stop: Option<StopReason>,
+    /// Every step so far.
+    pub history: Vec<StepReport>,
+}
+
+/// θ's shape for `task` on `model` (positions from the common prompt length).
+pub fn dims_for(model: &Model, task: &PreparedTask, method: Method) -> Result<Dims> {
+    let positions = if method.is_position_tied() {
+        task.common_length().ok_or_else(|| {
+            CoreError::Input(format!(
+                "{} needs prompts of equal token length; this task has lengths {:?} (prepare it for this method)",
+                method.as_str(),
+                task.length_groups.keys().collect::<Vec<_>>()
+            ))
+        })?
+    } else {
+        0
+    };
+    Ok(Dims {
+        sites: 2,
+        layers: model.config().n_layers,
+        positions,
+        d_model: model.config().d_model,
+    })
+}
+
+/// DynScalar's padding mask `[batch, seq, 1]`: 1 for real tokens.
+fn padding_mask(tokens: &TokenBatch) -> Option<Tensor<3>> {
+    let seq = tokens.seq();
+    if tokens.lengths.iter().all(|&l| l == seq) {
+        return None;
+    }
+    let data: Vec<f32> = tokens
+        .lengths
+        .iter()
+        .flat_map(|&l| (0..seq).map(move |p| if p < l { 1.0 } else { 0.0 }))
+        .collect();
+    Some(Tensor::from_data(
+        TensorData::new(data, [tokens.len(), seq, 1]),
+        &tokens.ids.device(),
+    ))
+}
+
+impl<'m> Fitter<'m> {
+    /// Prepares a fit of θ = 0 (or of `start`, for warm starts) on `task`'s training split.
+    /// The base model's outputs are computed here, once per batch.
+    pub fn new(
+        model: &'m Model,
+        task: &PreparedTask,
+        opts: FitOptions,
+        start: Option<Intervention>,
+    ) -> Result<Fitter<'m>> {
+        let dims = dims_for(model, task, opts.method)?;
+        let device = model.device();
+        let batch_size = if opts.batch_size == 0 {
+            task.train.len()
+        } else {
+            opts.batch_size
+        };
+        let batches = if opts.method.is_position_tied() {
+            batches_by_length(&task.train, batch_size)
+        } else {
+            // DynScalar: mixed lengths in one padded batch.
+            task.train
+                .chunks(batch_size.max(1))
+                .map(|c| c.iter().collect())
+                .collect()
+        };
+        let batches = batches
+            .into_iter()
+            .map(|b: Vec<&Example>| {
+                let ids: Vec<Vec<u32>> = b.iter().map(|e| e.ids.clone()).collect();
+                let tokens = TokenBatch::new(&ids, device)?;
+                let base = model.logits_last(&tokens, None)?;
+                Ok(PreparedBatch {
+                    targets: Targets::new(&b, base, device),
+                    mask: padding_mask(&tokens),
+                    tokens,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let iv = match start {
+            Some(s) if s.method == opts.method && s.dims == dims => s,
+            _ => Intervention::zeros(opts.method, dims, device),
+        };
+        let leaves: Vec<Tensor<1>> = iv
+            .leaves
+            .iter()
+            .map(|l| l.clone().inner().autodiff().require_grad())
+            .collect();
+        let iv = Intervention { leaves, ..iv };
+        let adam = Adam::new(AdamConfig {
+            lr: opts.lr,
+            prox_l1: if opts.l1_mode == L1Mode::Loss {
+                0.0
+            } else {
+                opts.lambda_m
+            },
+            prox_preconditioned: opts.l1_mode == L1Mode::ProximalAdam,
+            ..AdamConfig::default()
+        });
+        Ok(Fitter {
+            model,
+            rng: Rng::new(opts.seed),
+            order: (0..batches.len()).collect(),
+            batches,
+            best: (f64::INFINITY, iv.leaves.clone()),
+            iv,
+            adam,
+            step: 0,
+            since_best: 0,
+            stop: None,
+            history: Vec::new(),
+            opts,
+        })
+    }
+
+    /// Options of this fit.
+    pub fn options(&self) -> &FitOptions {
+        &self.opts
+    }
+
+    /// Steps run so far.
+    pub fn steps_run(&self) -> usize {
+        self.step
+    }
+
+    /// Why the fit ended, if it has.
+    pub fn stop_reason(&self) -> Option<&StopReason> {
+        self.stop.as_ref()
+    }
+
+    /// Whether the fit has ended.
+    pub fn is_done(&self) -> bool {
+        self.stop.is_some()
+    }
+
+    /// Ends the fit at the user's request.
+    pub fn stop(&mut self) {
+        self.stop.get_or_insert(StopReason::Stopped);
+    }
+
+    /// Runs one optimiser step; returns its report, or `None` when the fit has ended.
+    pub async fn step(&mut self) -> Result<Option<StepReport>> {
+        if self.stop.is_some() {
+            return Ok(None);
+        }
+        if self.step.is_multiple_of(self.batches.len()) {
+            self.rng.shuffle(&mut self.order);
+        }
+        let b = &self.batches[self.order[self.step % self.batches.len()]];
+        let o = &self.opts;
+        let n = b.tokens.len();
+        let parts = batch_loss(
+            self.model,
+            &self.iv,
+            &b.tokens,
+            &b.targets,
+            b.mask.clone(),
+            o,
+        )?;
+        let mut summary = vec![
+            parts.total.clone().inner(),
+            parts.effectiveness,
+            parts.faithfulness,
+            parts.l1,
+        ];
+        summary.extend(parts.logit_diffs);
+        let loss = parts.total;
+        let summary = Tensor::cat(summary, 0);
+        let grads = loss.backward();
+        let leaves = std::mem::take(&mut self.iv.leaves);
+        self.iv.leaves = leaves
+            .into_iter()
+            .enumerate()
+            .map(|(slot, leaf)| {
+                let g = leaf
+                    .grad(&grads)
+                    .unwrap_or_else(|| leaf.clone().inner().zeros_like());
+                self.adam.step(slot, leaf, g)
+            })
+            .collect();
+        let s = read_vec(summary).await.map_err(CoreError::Backend)?;
+        self.step += 1;
+        let flip = |lds: &[f32], beta: f32| {
+            lds.iter().filter(|&&l| l * beta > 0.0).count() as f64 / n as f64
+        };
+        let report = StepReport {
+            step: self.step,
+            loss: s[0] as f64,
+            effectiveness: s[1] as f64,
+            faithfulness: s[2] as f64,
+            l1: s[3] as f64,
+            flip_plus: flip(&s[4..4 + n], 1.0),
+            flip_minus: if s.len() > 4 + n {
+                flip(&s[4 + n..4 + 2 * n], -1.0)
+            } else {
+                f64::NAN
+            },
+        };
+        if !report.loss.is_finite() {
+            self.iv.leaves = self.best.1.clone();
+            self.stop = Some(StopReason::NonFinite(format!(
+                "the loss became {} at step {}; the best parameters so far were kept",
+                report.loss, self.step
+            )));
+            return Ok(Some(report));
+        }
+        // Early stop on the loss *before* this update (the one θ was measured at).
+        if report.loss < self.best.0 * (1.0 - 1e-4 * self.best.0.signum()) {
+            self.since_best = 0;
+        } else {
+            self.since_best += 1;
+        }
+        if report.loss < self.best.0 {
+            self.best.0 = report.loss;
+        }
+        self.best.1 = self.iv.leaves.clone();
+        self.history.push(report);
+        if self.step >= o.steps {
+            self.stop = Some(StopReason::Budget);
+        } else if self.since_best >= o.patience {
+            self.stop = Some(StopReason::EarlyStop);
+        }
+        Ok(Some(report))
+    }
+
+    /// The current θ, detached from the autodiff graph.
+    pub fn intervention(&self) -> Intervention {
+        Intervention {
+            leaves: self.iv.leaves.iter().map(|l| l.clone().inner()).collect(),
+            ..self.iv.clone()
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Interventions on hook sites (METHOD.md "Interventions"): ActivScalar, SteerVec and
+//! DynScalar, one file each. θ is kept as flat 1-D tensors ("leaves") so the optimiser and the
+//! L1 penalty treat every method alike; each file knows how its leaves act at a site.
+
+pub mod activscalar;
+pub mod dynscalar;
+pub mod steervec;
+
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::read_vec;
+use crate::error::{CoreError, Result};
+use crate::hooks::{Hooks, Site};
+
+/// Which intervention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// h·(1 + β·α), one α per (site, layer, position).
+    ActivScalar,
+    /// h + β·v, one vector per (site, layer, position).
+    SteerVec,
+    /// h·(1 + β·(w·h + b)), one (w, b) per (site, layer).
+    DynScalar,
+}
+
+impl Method {
+    /// All methods.
+    pub const ALL: [Method; 3] = [Method::ActivScalar, Method::SteerVec, Method::DynScalar];
+
+    /// Lower-case name used in the CLI, results and permalinks.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::ActivScalar => "activscalar",
+            Method::SteerVec => "steervec",
+            Method::DynScalar => "dynscalar",
+        }
+    }
+
+    /// Parses [`Method::as_str`].
+    pub fn parse(s: &str) -> Result<Method> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s.to_lowercase())
+            .ok_or_else(|| {
+                CoreError::Input(format!(
+                    "unknown method `{s}` (activscalar, steervec, dynscalar)"
+                ))
+            })
+    }
+
+    /// Whether θ has one entry per prompt position (so all prompts need the same length).
+    pub fn is_position_tied(self) -> bool {
+        !matches!(self, Method::DynScalar)
+    }
+}
+
+/// Shape of θ: sites × layers (× positions) (× width).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dims {
+    /// Number of site kinds (2: attn_out, mlp_out).
+    pub sites: usize,
+    /// Number of layers.
+    pub layers: usize,
+    /// Prompt positions I (position-tied methods; 0 for DynScalar).
+    pub positions: usize,
+    /// Residual width D.
+    pub d_model: usize,
+}
+
+impl Dims {
+    /// Number of "sites" in the heatmap sense: (site, layer, position), or (site, layer) for
+    /// DynScalar.
+    pub fn n_cells(&self, method: Method) -> usize {
+        let per = if method.is_position_tied() {
+            self.positions
+        } else {
+            1
+        };
+        self.sites * self.layers * per
+    }
+}
+
+/// One site's slice of θ, prepared once per forward pass (a few per layer, so the size
+/// difference between variants does not matter).
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub enum SiteParam {
+    /// ActivScalar α, `[1, I, 1]`.
+    Scale(Tensor<3>),
+    /// SteerVec v, `[1, I, D]`.
+    Vector(Tensor<3>),
+    /// DynScalar w `[1, D, 1]` and b `[1, 1, 1]`.
+    Dynamic {
+        /// Weight.
+        w: Tensor<3>,
+        /// Bias.
+        b: Tensor<3>,
+    },
+}
+
+/// Learnable intervention parameters θ.
+#[derive(Clone, Debug)]
+pub struct Intervention {
+    /// Which method.
+    pub method: Method,
+    /// Shape.
+    pub dims: Dims,
+    /// θ as flat tensors (autodiff leaves while training).
+    pub leaves: Vec<Tensor<1>>,
+}
+
+impl Intervention {
+    /// θ = 0 (the identity) on `device`.
+    pub fn zeros(method: Method, dims: Dims, device: &Device) -> Intervention {
+        let leaves = match method {
+            Method::ActivScalar => activscalar::init(&dims, device),
+            Method::SteerVec => steervec::init(&dims, device),
+            Method::DynScalar => dynscalar::init(&dims, device),
+        };
+        Intervention {
+            method,
+            dims,
+            leaves,
+        }
+    }
+
+    /// θ from host values (e.g. a saved result), checking the sizes.
+    pub fn from_host(
+        method: Method,
+        dims: Dims,
+        values: &[Vec<f32>],
+        device: &Device,
+    ) -> Result<Intervention> {
+        let template = Intervention::zeros(method, dims, device);
+        if values.len() != template.leaves.len()
+            || values
+                .iter()
+                .zip(&template.leaves)
+                .any(|(v, t)| v.len() != t.dims()[0])
+        {
+            return Err(CoreError::Input(format!(
+                "saved parameters do not fit a {} of shape {dims:?}",
+                method.as_str()
+            )));
+        }
+        let leaves = values
+            .iter()
+            .map(|v| Tensor::from_data(burn::tensor::TensorData::new(v.clone(), [v.len()]), device))
+            .collect();
+        Ok(Intervention {
+            method,
+            dims,
+            leaves,
+        })
+    }
+
+    /// Number of trainable parameters.
+    pub fn n_params(&self) -> usize {
+        self.leaves.iter().map(|l| l.dims()[0]).sum()
+    }
+
+    /// Hooks applying θ at strength `beta`. `mask` (`[batch, seq, 1]`, 1 = real token) is used
+    /// by DynScalar on padded batches.
+    pub fn hooks(&self, beta: f64, mask: Option<Tensor<3>>) -> Steering {
+        let params = match self.method {
+            Method::ActivScalar => activscalar::site_params(&self.leaves, &self.dims),
+            Method::SteerVec => steervec::site_params(&self.leaves, &self.dims),
+            Method::DynScalar => dynscalar::site_params(&self.leaves, &self.dims),
+        };
+        Steering {
+            params,
+            layers: self.dims.layers,
+            beta,
+            mask,
+            skip: None,
+        }
+    }
+
+    /// ‖θ‖₁ as a differentiable scalar.
+    pub fn l1(&self) -> Tensor<1> {
+        self.leaves
+            .iter()
+            .map(|l| l.clone().abs().sum())
+            .reduce(|a, b| a + b)
+            .expect("θ has at least one leaf")
+    }
+
+    /// θ copied to the host (asynchronously; safe in the browser).
+    pub async fn to_host(&self) -> Result<Vec<Vec<f32>>> {
+        let mut out = Vec::with_capacity(self.leaves.len());
+        for l in &self.leaves {
+            out.push(
+                read_vec(l.clone().inner())
+                    .await
+                    .map_err(CoreError::Backend)?,
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// Per-cell magnitude of host θ: |α|, ‖v‖₂ or ‖w‖₂ — the heatmap values and the basis of
+/// "active sites". Cells are ordered site-major: (site, layer[, position]).
+pub fn magnitudes(method: Method, dims: &Dims, host: &[Vec<f32>]) -> Vec<f32> {
+    match method {
+        Method::ActivScalar => activscalar::magnitudes(host),
+        Method::SteerVec => steervec::magnitudes(host, dims.d_model),
+        Method::DynScalar => dynscalar::magnitudes(host, dims.d_model),
+    }
+}
+
+/// Cells whose magnitude exceeds `tau`.
+pub fn active_cells(method: Method, dims: &Dims, host: &[Vec<f32>], tau: f32) -> usize {
+    magnitudes(method, dims, host)
+        .iter()
+        .filter(|&&m| m > tau)
+        .count()
+}
+
+/// The hooks of one intervention at one strength.
+pub struct Steering {
+    params: Vec<SiteParam>,
+    layers: usize,
+    beta: f64,
+    mask: Option<Tensor<3>>,
+    /// A cell left untouched (for measuring a site's effect): (site index, layer, position).
+    pub skip: Option<(usize, usize, usize)>,
+}
+
+impl Hooks for Steering {
+    fn at(&self, site: Site, layer: usize, h: Tensor<3>) -> Tensor<3> {
+        match &self.params[site.index() * self.layers + layer] {
+            SiteParam::Scale(alpha) => match self.skip {
+                Some((s, l, pos)) if s == site.index() && l == layer => {
+                    let [_, i, _] = alpha.dims();
+                    let keep: Vec<f32> = (0..i).map(|p| if p == pos { 0.0 } else { 1.0 }).collect();
+                    let keep = Tensor::<1>::from_floats(keep.as_slice(), &alpha.device())
+                        .reshape([1, i, 1]);
+                    activscalar::apply(h, &(alpha.clone() * keep), self.beta)
+                }
+                _ => activscalar::apply(h, alpha, self.beta),
+            },
+            SiteParam::Vector(v) => steervec::apply(h, v, self.beta),
+            SiteParam::Dynamic { w, b } => dynscalar::apply(h, w, b, self.beta, self.mask.as_ref()),
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! The method on a tiny model (tiny-llama fixture, CPU backend): identity at θ = 0, the sign of
+//! β, gradients against finite differences, a planted site, and fits that flip a task.
+
+use std::path::PathBuf;
+
+use activscalar_core::engine::read_vec;
+use activscalar_core::fit::{FitOptions, Fitter, batch_loss};
+use activscalar_core::interventions::{self, Dims, Intervention, Method};
+use activscalar_core::metrics::evaluate;
+use activscalar_core::models::TokenBatch;
+use activscalar_core::objective::{Directions, Targets, logit_diff};
+use activscalar_core::rng::Rng;
+use activscalar_core::tasks::{Example, PreparedTask, Row};
+use activscalar_core::{Device, LoadedModel, ModelFiles, Tensor, TensorData, load_model};
+
+fn tiny() -> LoadedModel {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures/tiny-llama");
+    load_model(ModelFiles::from_path(&dir).unwrap(), &Device::flex()).unwrap()
+}
+
+fn vec(t: Tensor<1>) -> Vec<f32> {
+    pollster::block_on(read_vec(t)).unwrap()
+}
+
+/// `n` prompts of `len` random token ids; answers fixed later.
+fn random_examples(n: usize, len: usize, seed: u64, vocab: usize) -> Vec<Example> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|i| Example {
+            row: Row {
+                prompt: format!("p{i}"),
+                correct: "a".into(),
+                wrong: "b".into(),
+            },
+            ids: (0..len).map(|_| 1 + rng.below(vocab - 1) as u32).collect(),
+            pos: 0,
+            neg: 0,
+        })
+        .collect()
+}
+
+fn task(train: Vec<Example>, test: Vec<Example>) -> PreparedTask {
+    let len = train[0].ids.len();
+    PreparedTask {
+        length_groups: [(len, train.len() + test.len())].into(),
+        train,
+        test,
+        dropped: vec![],
+        other_lengths: 0,
+    }
+}
+
+fn dims(m: &LoadedModel, positions: usize) -> Dims {
+    Dims {
+        sites: 2,
+        layers: m.model.config().n_layers,
+        positions,
+        d_model: m.model.config().d_model,
+    }
+}
+
+fn random_theta(method: Method, d: Dims, scale: f32, seed: u64, device: &Device) -> Intervention {
+    let zeros = Intervention::zeros(method, d, device);
+    let mut rng = Rng::new(seed);
+    let values: Vec<Vec<f32>> = zeros
+        .leaves
+        .iter()
+        .map(|l| {
+            (0..l.dims()[0])
+                .map(|_| scale * (2.0 * rng.unit() as f32 - 1.0))
+                .collect()
+        })
+        .collect();
+    Intervention::from_host(method, d, &values, device).unwrap()
+}
+
+/// θ non-zero only at the last layer's MLP output, where its effect on the logits is close
+/// to linear: α = `scale`, v random in ±`scale`, or DynScalar b = `scale` (w = 0).
+fn last_mlp_theta(method: Method, d: Dims, scale: f32, device: &Device) -> Intervention {
+    let zeros = Intervention::zeros(method, d, device);
+    let mut rng = Rng::new(11);
+    let per_site = |leaf_len: usize| leaf_len / (d.sites * d.layers);
+    let values: Vec<Vec<f32>> = zeros
+        .leaves
+        .iter()
+        .map(|l| {
+            let n = l.dims()[0];
+            let k = per_site(n);
+            let start = (d.layers + d.layers - 1) * k; // site mlp_out (1), last layer
+            (0..n)
+                .map(|i| match (method, i >= start && i < start + k) {
+                    (_, false) => 0.0,
+                    (Method::SteerVec, true) => scale * (2.0 * rng.unit() as f32 - 1.0),
+                    (Method::DynScalar, true) if n == d.sites * d.layers * d.d_model => 0.0,
+                    (_, true) => scale,
+                })
+                .collect()
+        })
+        .collect();
+    Intervention::from_host(method, d, &values, device).unwrap()
+}
+
+#[test]
+fn zero_theta_is_exactly_the_identity_for_every_method() {
+    let m = tiny();
+    let ex = random_examples(3, 7, 1, 300);
+    let ids: Vec<Vec<u32>> = ex.iter().map(|e| e.ids.clone()).collect();
+    let batch = TokenBatch::new(&ids, m.model.device()).unwrap();
+    let base = vec(m.model.logits_last(&batch, None).unwrap().reshape([-1]));
+    for method in Method::ALL {
+        let iv = Intervention::zeros(method, dims(&m, 7), m.model.device());
+        for beta in [1.0, -1.0, 2.0] {
+            let out = vec(m
+                .model
+                .logits_last(&batch, Some(&iv.hooks(beta, None)))
+                .unwrap()
+                .reshape([-1]));
+            assert!(out == base, "{method:?} β={beta}: θ = 0 changed the logits");
+        }
+    }
+}
+
+#[test]
+fn the_sign_of_beta_flips_the_effect() {
+    let m = tiny();
+    let device = m.model.device();
+    let mut ex = random_examples(6, 5, 2, 300);
+    for (i, e) in ex.iter_mut().enumerate() {
+        (e.pos, e.neg) = (10 + i as u32, 200 + i as u32);
+    }
+    let refs: Vec<&Example> = ex.iter().collect();
+    let ids: Vec<Vec<u32>> = ex.iter().map(|e| e.ids.clone()).collect();
+    let batch = TokenBatch::new(&ids, device).unwrap();
+    let base_logits = m.model.logits_last(&batch, None).unwrap();
+    let t = Targets::new(&refs, base_logits.clone(), device);
+    let base = vec(logit_diff(base_logits, &t));
+    for method in Method::ALL {
+        let iv = last_mlp_theta(method, dims(&m, 5), 0.05, device);
+        let ld = |beta| {
+            vec(logit_diff(
+                m.model
+                    .logits_last(&batch, Some(&iv.hooks(beta, None)))
+                    .unwrap(),
+                &t,
+            ))
+        };
+        let (plus, minus) = (ld(1.0), ld(-1.0));
+        for i in 0..ex.len() {
+            let (dp, dm) = (plus[i] - base[i], minus[i] - base[i]);
+            assert!(dp.abs() > 1e-5, "{method:?}: no effect");
+            assert!(
+                dp * dm < 0.0,
+                "{method:?} prompt {i}: Δ(+1) = {dp}, Δ(−1) = {dm} have the same sign"
+            );
+            assert!(
+                (dp + dm).abs() < 0.5 * dp.abs(),
+                "{method:?}: small θ should act almost linearly: Δ(+1) = {dp}, Δ(−1) = {dm}"
+            );
+        }
+    }
+}
+
+#[test]
+fn gradient_matches_finite_differences() {
+    let m = tiny();
+    let device = m.model.device();
+    let mut ex = random_examples(4, 6, 4, 300);
+    for (i, e) in ex.iter_mut().enumerate() {
+        (e.pos, e.neg) = (20 + i as u32, 120 + i as u32);
+    }
+    let refs: Vec<&Example> = ex.iter().collect();
+    let ids: Vec<Vec<u32>> = ex.iter().map(|e| e.ids.clone()).collect();
+    let batch = TokenBatch::new(&ids, device).unwrap();
+    let t = Targets::new(&refs, m.model.logits_last(&batch, None).unwrap(), device);
+    let opts = FitOptions::new(Method::ActivScalar);
+    let d = dims(&m, 6);
+    let theta = random_theta(Method::ActivScalar, d, 0.3, 5, device);
+    let host = pollster::block_on(theta.to_host()).unwrap();
+    let loss_at = |values: &[Vec<f32>]| {
+        let iv = Intervention::from_host(Method::ActivScalar, d, values, device).unwrap();
+        vec(batch_loss(&m.model, &iv, &batch, &t, None, &opts)
+            .unwrap()
+            .total)[0] as f64
+    };
+    // Autodiff gradient.
+    let grad_dev = device.clone().autodiff();
+    let leaf = Tensor::<1>::from_data(TensorData::new(host[0].clone(), [host[0].len()]), &grad_dev)
+        .require_grad();
+    let iv = Intervention {
+        method: Method::ActivScalar,
+        dims: d,
+        leaves: vec![leaf.clone()],
+    };
+    let grads = batch_loss(&m.model, &iv, &batch, &t, None, &opts)
+        .unwrap()
+        .total
+        .backward();
+    let g = vec(leaf.grad(&grads).unwrap());
+    let eps = 1e-2f32;
+    let mut checked = 0;
+    for k in [0, 5, 11, 17, 23] {
+        let mut up = host.clone();
+        up[0][k] += eps;
+        let mut down = host.clone();
+        down[0][k] -= eps;
+        let fd = (loss_at(&up) - loss_at(&down)) / (2.0 * eps as f64);
+        let err = (fd - g[k] as f64).abs();
+        assert!(
+            err < 2e-3 + 0.03 * fd.abs(),
+            "α[{k}]: autodiff {} vs finite difference {fd}",
+            g[k]
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 5);
+}
+
+/// Answers planted through one known cell: the task's "truth" is what the model says with only
+/// that α non-zero, so under strong L1 pressure the fit must find that cell first.
+/// Random prompts whose answers are planted through one cell: y⁺ is the token that α = 2 at
+/// `cell` (ActivScalar) raises most, y⁻ the one it lowers most.
+fn planted_examples(m: &LoadedModel, n: usize, len: usize, cell: usize, seed: u64) -> Vec<Example> {
+    let device = m.model.device();
+    let d = dims(m, len);
+    let mut alpha = vec![0f32; 2 * d.layers * len];
+    alpha[cell] = 2.0;
+    let star = Intervention::from_host(Method::ActivScalar, d, &[alpha], device).unwrap();
+    let mut ex = random_examples(n, len, seed, 300);
+    let ids: Vec<Vec<u32>> = ex.iter().map(|e| e.ids.clone()).collect();
+    let batch = TokenBatch::new(&ids, device).unwrap();
+    let base = vec(m.model.logits_last(&batch, None).unwrap().reshape([-1]));
+    let steered = vec(m
+        .model
+        .logits_last(&batch, Some(&star.hooks(1.0, None)))
+        .unwrap()
+        .reshape([-1]));
+    let v = m.model.config().vocab_size;
+    for (i, e) in ex.iter_mut().enumerate() {
+        let delta: Vec<f32> = (0..v)
+            .map(|j| steered[i * v + j] - base[i * v + j])
+            .collect();
+        let arg = |better: fn(f32, f32) -> bool| {
+            (0..v)
+                .reduce(|a, b| if better(delta[b], delta[a]) { b } else { a })
+                .unwrap() as u32
+        };
+        (e.pos, e.neg) = (arg(|x, y| x > y), arg(|x, y| x < y));
+    }
+    ex
+}
+
+#[test]
+fn a_planted_site_lights_up_first() {
+    let m = tiny();
+    let _device = m.model.device();
+    let len = 6;
+    let d = dims(&m, len);
+    let planted = (1usize, 1usize, len - 1); // mlp_out, layer 1, last position
+    let cell = planted.0 * d.layers * len + planted.1 * len + planted.2;
+    let mut ex = planted_examples(&m, 12, len, cell, 6);
+    let test = ex.split_off(8);
+    let prepared = task(ex, test);
+    let mut opts = FitOptions::new(Method::ActivScalar);
+    (
+        opts.directions,
+        opts.lambda_m,
+        opts.lambda_f,
+        opts.steps,
+        opts.patience,
+        opts.lr,
+    ) = (Directions::PlusOnly, 0.1, 1.0, 300, 1000, 0.05);
+    // The proximal step in Adam's metric (the default) must find the planted cell; the plain
+    // threshold lr·λ of METHOD.md's literal formula keeps cells for the sign of their
+    // gradient only and does not (this test is how we chose the default; see docs/RESULTS.md).
+    let mut fit = Fitter::new(&m.model, &prepared, opts, None).unwrap();
+    while pollster::block_on(fit.step()).unwrap().is_some() {}
+    let host = pollster::block_on(fit.intervention().to_host()).unwrap();
+    let mags = interventions::magnitudes(Method::ActivScalar, &d, &host);
+    let mut order: Vec<usize> = (0..mags.len()).collect();
+    order.sort_by(|&a, &b| mags[b].total_cmp(&mags[a]));
+    assert_eq!(
+        order[0], cell,
+        "largest |α| at cell {}, planted {cell}; magnitudes {mags:?}",
+        order[0]
+    );
+    assert!(
+        mags[cell] > 2.0 * mags[order[1]],
+        "planted cell not clearly first: {mags:?}"
+    );
+}
+
+#[test]
+fn every_method_flips_a_small_task_in_both_directions() {
+    let m = tiny();
+    let mut ex = planted_examples(&m, 16, 6, 23, 9);
+    let test = ex.split_off(12);
+    let prepared = task(ex, test);
+    for method in Method::ALL {
+        let mut opts = FitOptions::new(method);
+        (opts.steps, opts.lr, opts.lambda_m) = (120, 0.05, 0.001);
+        let mut fit = Fitter::new(&m.model, &prepared, opts, None).unwrap();
+        while pollster::block_on(fit.step()).unwrap().is_some() {}
+        let iv = fit.intervention();
+        let train = pollster::block_on(evaluate(&m.model, Some(&iv), &prepared.train, 64)).unwrap();
+        assert!(
+            train.plus.flip_accuracy >= 0.9 && train.minus.flip_accuracy >= 0.9,
+            "{method:?}: {train:?} after {} steps",
+            fit.steps_run()
+        );
+    }
+}
