@@ -1,6 +1,8 @@
 //! The default model (SmolLM2-135M-Instruct, Q4_1 GGUF) against llama.cpp: tokenizer ids on
-//! varied strings, and top-5 next-token logits on a dozen prompts. Also against transformers'
-//! f32 GGUF loader. Goldens: tests/parity/make_smollm2_goldens.py. Needs
+//! varied strings, and top-5 next-token logits on a dozen prompts — within 2e-2 of llama.cpp
+//! running the same weights dequantised to F32 (what we compute), and with the same top-1 as
+//! llama.cpp on the Q4_1 file itself (which multiplies with 8-bit-quantised activations and so
+//! moves logits by up to ~0.5). Also against transformers' own f32 GGUF loader. Goldens: tests/parity/make_smollm2_goldens.py. Needs
 //! scripts/fetch-model.sh; skipped (with a note) when the model is absent, except in CI.
 
 use std::path::PathBuf;
@@ -13,14 +15,17 @@ use activscalar_core::tokenizer::TextTokenizer;
 use activscalar_core::{Device, ModelFiles, NamedBytes, load_model};
 use serde::Deserialize;
 
-/// Tolerance against llama.cpp, which multiplies Q4_1 weights with 8-bit-quantised activations.
-const TOL_LLAMA_CPP: f32 = 2e-2;
+/// Tolerance against llama.cpp on the F32-dequantised GGUF.
+const TOL_LLAMA_CPP_F32: f32 = 2e-2;
 /// Tolerance against transformers running the same dequantised weights in f32.
-const TOL_TRANSFORMERS: f32 = 2e-3;
+const TOL_TRANSFORMERS: f32 = 1e-3;
+/// llama.cpp on the Q4_1 file quantises activations to 8 bits in its dot products.
+const TOL_LLAMA_CPP_Q4_1: f32 = 0.6;
 
 #[derive(Deserialize)]
 struct Golden {
     llama_cpp: LlamaCpp,
+    llama_cpp_f32: Reference,
     transformers_gguf: Reference,
 }
 
@@ -99,14 +104,23 @@ fn top5_logits_match_llama_cpp_and_transformers() {
     let g = golden();
     assert!(g.llama_cpp.predictions.len() >= 10);
     let refs = [
-        ("llama.cpp", &g.llama_cpp.predictions, TOL_LLAMA_CPP),
+        (
+            "llama.cpp (f32)",
+            &g.llama_cpp_f32.predictions,
+            TOL_LLAMA_CPP_F32,
+        ),
         (
             "transformers",
             &g.transformers_gguf.predictions,
             TOL_TRANSFORMERS,
         ),
+        (
+            "llama.cpp (Q4_1)",
+            &g.llama_cpp.predictions,
+            TOL_LLAMA_CPP_Q4_1,
+        ),
     ];
-    let mut worst = [0f32; 2];
+    let mut worst = [0f32; 3];
     for (i, p) in g.llama_cpp.predictions.iter().enumerate() {
         assert_eq!(
             m.tokenizer.encode(&p.prompt).unwrap(),
@@ -138,8 +152,8 @@ fn top5_logits_match_llama_cpp_and_transformers() {
         }
     }
     eprintln!(
-        "max |Δ| of top-5 logits: llama.cpp {:.4}, transformers {:.5}",
-        worst[0], worst[1]
+        "max |Δ| of top-5 logits: llama.cpp f32 {:.4}, transformers {:.4}, llama.cpp Q4_1 {:.3}",
+        worst[0], worst[1], worst[2]
     );
     let rome = &g.llama_cpp.predictions[0];
     assert_eq!(rome.prompt, "Rome is the capital of France. Rome is in");

@@ -3,7 +3,7 @@
 (llama-cpp-python) and, as a second opinion on the dequantised f32 weights, from transformers'
 own GGUF loader. Run once after scripts/fetch-model.sh; commit tests/parity/goldens/smollm2.json:
 
-    /tmp/pyref/bin/pip install llama-cpp-python torch transformers gguf
+    /tmp/pyref/bin/pip install llama-cpp-python torch transformers gguf accelerate
     /tmp/pyref/bin/python tests/parity/make_smollm2_goldens.py
 """
 import json
@@ -42,13 +42,39 @@ PROMPTS = [
 TOP = 10
 
 
-def llama_cpp_part():
+def dequantised_copy(src, dst):
+    """The same GGUF with every tensor dequantised to F32 by llama.cpp's `gguf` package, so that
+    llama.cpp computes in f32 like we do (on the Q4_1 file it multiplies with 8-bit-quantised
+    activations, which moves logits by up to ~0.5)."""
+    import gguf
+    reader = gguf.GGUFReader(src)
+    arch = reader.fields["general.architecture"].contents()
+    writer = gguf.GGUFWriter(dst, arch)
+    for name, field in reader.fields.items():
+        if name.startswith("GGUF.") or name in ("general.architecture", "general.file_type"):
+            continue
+        vtype = field.types[0]
+        sub = field.types[-1] if vtype == gguf.GGUFValueType.ARRAY else None
+        writer.add_key_value(name, field.contents(), vtype, sub_type=sub)
+    writer.add_file_type(gguf.LlamaFileType.ALL_F32)
+    for t in reader.tensors:
+        data = gguf.quants.dequantize(t.data, t.tensor_type).astype(np.float32)
+        writer.add_tensor(t.name, data.reshape([int(x) for x in reversed(t.shape)]))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+def llama_cpp_part(model_path):
     from llama_cpp import Llama
-    llm = Llama(model_path=MODEL, n_ctx=512, logits_all=True, verbose=False, n_threads=2, seed=0)
-    tok = [{"text": t, "ids": llm.tokenize(t.encode(), add_bos=False, special=False)} for t in TOKENIZE]
+    llm = Llama(model_path=model_path, n_ctx=512, logits_all=True, verbose=False, n_threads=2, seed=0)
+    # special=True: control tokens written in a prompt (<|im_start|>) are parsed, as llama.cpp's
+    # own CLI does and as Hugging Face tokenizers do.
+    tok = [{"text": t, "ids": llm.tokenize(t.encode(), add_bos=False, special=True)} for t in TOKENIZE]
     preds = []
     for p in PROMPTS:
-        ids = llm.tokenize(p.encode(), add_bos=False, special=False)
+        ids = llm.tokenize(p.encode(), add_bos=False, special=True)
         llm.reset()
         llm.eval(ids)
         logits = np.array(llm.scores[len(ids) - 1], dtype=np.float64)
@@ -65,7 +91,7 @@ def transformers_part(prompts_ids):
     import transformers
     from transformers import AutoModelForCausalLM
     model = AutoModelForCausalLM.from_pretrained(os.path.dirname(MODEL), gguf_file=os.path.basename(MODEL),
-                                                 torch_dtype=torch.float32).eval()
+                                                 dtype=torch.float32).eval()
     preds = []
     for p, ids in prompts_ids:
         with torch.no_grad():
@@ -76,13 +102,20 @@ def transformers_part(prompts_ids):
 
 
 def main():
-    out = {"model": os.path.basename(MODEL), "llama_cpp": llama_cpp_part()}
+    import tempfile
+    out = {"model": os.path.basename(MODEL), "llama_cpp": llama_cpp_part(MODEL)}
+    with tempfile.TemporaryDirectory() as tmp:
+        f32 = os.path.join(tmp, "smollm2-f32.gguf")
+        dequantised_copy(MODEL, f32)
+        out["llama_cpp_f32"] = llama_cpp_part(f32)
+        del out["llama_cpp_f32"]["tokenize"]
     out["transformers_gguf"] = transformers_part([(p["prompt"], p["ids"]) for p in out["llama_cpp"]["predictions"]])
     with open(OUT, "w") as f:
         json.dump(out, f, indent=1, ensure_ascii=False)
-    for a, b in zip(out["llama_cpp"]["predictions"], out["transformers_gguf"]["predictions"]):
-        print(repr(a["prompt"]), a["top_text"][:3], "llama.cpp vs transformers top-1:", a["top_ids"][0] == b["top_ids"][0],
-              "max |Δ| top5:", max(abs(x - y) for x, y in zip(a["top_logits"][:5], b["top_logits"][:5])))
+    for a, b, c in zip(out["llama_cpp"]["predictions"], out["llama_cpp_f32"]["predictions"], out["transformers_gguf"]["predictions"]):
+        print(repr(a["prompt"]), a["top_text"][:3], "top-1 agree:", a["top_ids"][0] == b["top_ids"][0] == c["top_ids"][0],
+              "max |Δ| top5 llama.cpp Q4_1 vs f32:", max(abs(x - y) for x, y in zip(a["top_logits"][:5], b["top_logits"][:5])),
+              "llama.cpp f32 vs transformers:", max(abs(x - y) for x, y in zip(b["top_logits"][:5], c["top_logits"][:5])))
 
 
 if __name__ == "__main__":
