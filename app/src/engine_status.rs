@@ -1,65 +1,43 @@
 //! Starts the compute engine (WebGPU, else CPU) and shows which one runs, plus a self-test.
 
+use std::rc::Rc;
+
 use activscalar_core::engine::{self, Engine, SelfTest};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// What the engine start-up has reached.
-#[derive(Clone, Debug)]
-enum Phase {
-    Starting,
-    Ready {
-        backend: &'static str,
-        fallback: Option<String>,
-        test: Result<SelfTest, String>,
-    },
-}
-
-/// Marks `<body data-backend=…>`: the contract every browser test waits on.
-fn mark_body(backend: &str) {
-    if let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    {
-        let _ = body.set_attribute("data-backend", backend);
-    }
-}
+use crate::browser::mark_body;
+use crate::state::use_state;
 
 /// Panel showing the backend and the autodiff + Adam self-test result.
 #[component]
 pub fn EngineStatus() -> impl IntoView {
-    let phase = RwSignal::new(Phase::Starting);
+    let state = use_state();
+    let test = RwSignal::new(None::<Result<SelfTest, String>>);
     spawn_local(async move {
         let engine = Engine::gpu_or_cpu().await;
-        let test = engine::self_test(&engine.device).await;
-        mark_body(engine.kind.as_str());
-        phase.set(Phase::Ready {
-            backend: engine.kind.as_str(),
-            fallback: engine.fallback_reason.clone(),
-            test,
-        });
+        let result = engine::self_test(&engine.device).await;
+        mark_body("data-backend", engine.kind.as_str());
+        test.set(Some(result));
+        state.engine.set(Some(Rc::new(engine)));
     });
-    move || match phase.get() {
-        Phase::Starting => view! {
-            <section class="card" aria-busy="true">
-                <h2>"Engine"</h2>
-                <p>"Starting WebGPU…"</p>
-            </section>
-        }
-        .into_any(),
-        Phase::Ready {
-            backend,
-            fallback,
-            test,
-        } => view! {
-            <section class="card">
-                <h2>"Engine"</h2>
-                <p>"Backend: " <strong id="backend">{backend}</strong></p>
-                {fallback.map(|why| view! { <p class="notice" role="status">{why}</p> })}
-                {self_test_view(test)}
-            </section>
-        }
-        .into_any(),
+    let fallback = move || {
+        state
+            .engine
+            .with(|e| e.as_ref().and_then(|e| e.fallback_reason.clone()))
+    };
+    let backend = move || {
+        state
+            .engine
+            .with(|e| e.as_ref().map(|e| e.kind.as_str()).unwrap_or("starting…"))
+    };
+    view! {
+        <section class="card" aria-busy=move || state.engine.with(|e| e.is_none()).to_string()>
+            <h2>"Engine"</h2>
+            <p>"Backend: " <strong id="backend">{backend}</strong></p>
+            {move || fallback().map(|why| view! { <p class="notice" role="status">{why}</p> })}
+            {move || test.get().map(self_test_view)}
+        </section>
     }
 }
 
@@ -68,11 +46,13 @@ fn self_test_view(test: Result<SelfTest, String>) -> impl IntoView {
         Ok(t) => {
             let json = serde_json::to_string(&t).unwrap_or_default();
             view! {
-                <p>
-                    "Self-test (autodiff + one Adam step): loss "
-                    {format!("{:.4} → {:.4}", t.loss_before, t.loss_after)}
-                </p>
-                <pre id="selftest" data-ok="true">{json}</pre>
+                <details>
+                    <summary>
+                        "Self-test passed (autodiff + one Adam step): loss "
+                        {format!("{:.2} → {:.2}", t.loss_before, t.loss_after)}
+                    </summary>
+                    <pre id="selftest" data-ok="true">{json}</pre>
+                </details>
             }
             .into_any()
         }

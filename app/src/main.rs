@@ -1,6 +1,10 @@
 //! ActivScalar Explorer: the browser front end. Talks to `activscalar_core` only.
 
+mod browser;
 mod engine_status;
+mod model_panel;
+mod predict_panel;
+mod state;
 
 use leptos::prelude::*;
 
@@ -12,6 +16,7 @@ fn main() {
 /// The whole page.
 #[component]
 fn App() -> impl IntoView {
+    provide_context(state::AppState::new());
     view! {
         <header class="topbar">
             <h1>"ActivScalar Explorer"</h1>
@@ -21,6 +26,8 @@ fn App() -> impl IntoView {
         </header>
         <main>
             <engine_status::EngineStatus/>
+            <model_panel::ModelPanel/>
+            <predict_panel::PredictPanel/>
         </main>
     }
 }

@@ -1,0 +1,248 @@
+//! Loading a model: the default one (downloaded with a progress bar), a `?model=` URL, or files
+//! dropped / picked by the user (one .gguf, or config.json + tokenizer.json + *.safetensors).
+//! Shows a model card once loaded.
+
+use std::rc::Rc;
+
+use activscalar_core::{ModelFiles, ModelInfo, NamedBytes, load_model};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+use crate::browser::{fetch_bytes, mark_body, query_param, read_file, yield_now};
+use crate::state::{AppState, use_state};
+
+/// Where the default model is served from (copied into dist/ by Trunk).
+pub const DEFAULT_MODEL_URL: &str = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
+
+/// What the loader is doing.
+#[derive(Clone, Debug, PartialEq)]
+enum Status {
+    Idle,
+    Busy { what: String, fraction: Option<f64> },
+    Ready,
+    Failed(String),
+}
+
+/// Parses and uploads `files`, then publishes the model (or the error) to the page.
+async fn install(
+    state: AppState,
+    status: RwSignal<Status>,
+    files: Result<Vec<NamedBytes>, String>,
+) {
+    let Some(engine) = state.engine.get_untracked() else {
+        status.set(Status::Failed("the compute engine is not ready yet".into()));
+        return;
+    };
+    status.set(Status::Busy {
+        what: "Decoding and uploading weights…".into(),
+        fraction: None,
+    });
+    yield_now().await;
+    let loaded = files.and_then(|f| {
+        ModelFiles::from_named(f)
+            .and_then(|f| load_model(f, &engine.device))
+            .map_err(|e| e.to_string())
+    });
+    match loaded {
+        Ok(m) => {
+            state.model.set(Some(Rc::new(m)));
+            status.set(Status::Ready);
+            mark_body("data-model", "ready");
+        }
+        Err(e) => {
+            // A failed load keeps the previous model, if any.
+            status.set(Status::Failed(e));
+            mark_body("data-model", "error");
+        }
+    }
+}
+
+/// Downloads the files of a model at `url`: a `.gguf`, or a folder with the Hugging Face files.
+async fn fetch_model(url: String, status: RwSignal<Status>) -> Result<Vec<NamedBytes>, String> {
+    let names: Vec<String> = if url.to_lowercase().ends_with(".gguf") {
+        vec![url.clone()]
+    } else {
+        let base = url.trim_end_matches('/');
+        ["config.json", "tokenizer.json", "model.safetensors"]
+            .iter()
+            .map(|f| format!("{base}/{f}"))
+            .collect()
+    };
+    let mut files = Vec::new();
+    for name in names {
+        let short = name.rsplit('/').next().unwrap_or(&name).to_string();
+        let bytes = fetch_bytes(&name, |done, total| {
+            status.set(Status::Busy {
+                what: format!("Downloading {short}: {:.1} MB", done as f64 / 1e6),
+                fraction: total.map(|t| done as f64 / t.max(1) as f64),
+            })
+        })
+        .await?;
+        files.push(NamedBytes { name: short, bytes });
+    }
+    Ok(files)
+}
+
+async fn read_files(list: web_sys::FileList) -> Result<Vec<NamedBytes>, String> {
+    let mut files = Vec::new();
+    for i in 0..list.length() {
+        if let Some(f) = list.get(i) {
+            files.push(NamedBytes {
+                name: f.name(),
+                bytes: read_file(&f).await?,
+            });
+        }
+    }
+    Ok(files)
+}
+
+/// The model panel.
+#[component]
+pub fn ModelPanel() -> impl IntoView {
+    let state = use_state();
+    let status = RwSignal::new(Status::Idle);
+    let dragging = RwSignal::new(false);
+    let busy =
+        move || matches!(status.get(), Status::Busy { .. }) || state.engine.with(|e| e.is_none());
+
+    let load_url = move |url: String| {
+        spawn_local(async move {
+            let files = fetch_model(url, status).await;
+            install(state, status, files).await;
+        })
+    };
+    // `?model=<url>` loads as soon as the engine is up.
+    if let Some(url) = query_param("model") {
+        let started = StoredValue::new(false);
+        Effect::new(move |_| {
+            if state.engine.with(|e| e.is_some()) && !started.get_value() {
+                started.set_value(true);
+                let url = if url == "default" {
+                    DEFAULT_MODEL_URL.to_string()
+                } else {
+                    url.clone()
+                };
+                load_url(url);
+            }
+        });
+    }
+    let on_files = move |list: Option<web_sys::FileList>| {
+        if let Some(list) = list.filter(|l| l.length() > 0) {
+            status.set(Status::Busy {
+                what: "Reading files…".into(),
+                fraction: None,
+            });
+            spawn_local(async move {
+                let files = read_files(list).await;
+                install(state, status, files).await;
+            });
+        }
+    };
+    view! {
+        <section class="card" id="model-panel">
+            <h2>"Model"</h2>
+            <div
+                class="dropzone"
+                class:dragging=move || dragging.get()
+                on:dragover=move |ev: web_sys::DragEvent| {
+                    ev.prevent_default();
+                    dragging.set(true);
+                }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=move |ev: web_sys::DragEvent| {
+                    ev.prevent_default();
+                    dragging.set(false);
+                    on_files(ev.data_transfer().and_then(|d| d.files()));
+                }
+            >
+                <p>
+                    "Drop a " <code>".gguf"</code> " (Llama family) or a Hugging Face model's "
+                    <code>"config.json"</code> ", " <code>"tokenizer.json"</code> " and "
+                    <code>"*.safetensors"</code> " here (GPT-2, Pythia/GPT-NeoX, Llama)."
+                </p>
+                <div class="row">
+                    <button
+                        id="load-default"
+                        disabled=busy
+                        on:click=move |_| load_url(DEFAULT_MODEL_URL.to_string())
+                    >
+                        "Load default model (SmolLM2-135M, 98 MB)"
+                    </button>
+                    <label class="button secondary">
+                        "Choose files…"
+                        <input
+                            id="model-files"
+                            type="file"
+                            multiple
+                            accept=".gguf,.json,.safetensors"
+                            disabled=busy
+                            on:change=move |ev| {
+                                let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
+                                on_files(input.files());
+                            }
+                        />
+                    </label>
+                </div>
+            </div>
+            {move || match status.get() {
+                Status::Idle => ().into_any(),
+                Status::Busy { what, fraction } => view! {
+                    <div class="progress" role="status">
+                        <span>{what}</span>
+                        {match fraction {
+                            Some(f) => view! { <progress max="1" value=f></progress> }.into_any(),
+                            None => view! { <progress></progress> }.into_any(),
+                        }}
+                    </div>
+                }
+                .into_any(),
+                Status::Ready => ().into_any(),
+                Status::Failed(e) => view! { <p class="error" id="model-error" role="alert">{e}</p> }.into_any(),
+            }}
+            {move || state.model.get().map(|m| model_card(&m.info, state))}
+        </section>
+    }
+}
+
+fn model_card(info: &ModelInfo, state: AppState) -> impl IntoView + use<> {
+    let c = &info.config;
+    let backend = state
+        .engine
+        .with_untracked(|e| e.as_ref().map(|e| e.kind.as_str()).unwrap_or("?"));
+    let heads = if c.n_kv_heads == c.n_heads {
+        c.n_heads.to_string()
+    } else {
+        format!("{} (kv {})", c.n_heads, c.n_kv_heads)
+    };
+    let rows = [
+        ("Source", info.source.clone()),
+        ("Architecture", c.arch.as_str().to_string()),
+        ("Layers", c.n_layers.to_string()),
+        ("Width", c.d_model.to_string()),
+        ("Heads", heads),
+        ("Vocabulary", c.vocab_size.to_string()),
+        ("Parameters", format!("{:.1} M", info.n_params as f64 / 1e6)),
+        (
+            "Weights on device",
+            format!("≈ {} (f32)", megabytes(info.n_params as f64 * 4.0)),
+        ),
+        ("Backend", backend.to_string()),
+        ("Weights SHA-256", info.weights_sha256[..16].to_string()),
+    ];
+    view! {
+        <dl class="model-card" id="model-card" data-arch=c.arch.as_str()>
+            {rows
+                .into_iter()
+                .map(|(k, v)| view! { <div><dt>{k}</dt><dd>{v}</dd></div> })
+                .collect_view()}
+        </dl>
+    }
+}
+
+fn megabytes(bytes: f64) -> String {
+    match bytes / 1e6 {
+        mb if mb < 10.0 => format!("{mb:.1} MB"),
+        mb => format!("{mb:.0} MB"),
+    }
+}

@@ -1,0 +1,89 @@
+// The model core in a real browser on WebGPU: tiny fixture models load from bytes (dropped
+// files or a ?model= URL) and their next-token logits match the transformers goldens.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, launchBrowser, openPage, screenshot, distDir, repoRoot } from './harness.mjs';
+
+const fixtures = path.join(repoRoot, 'models', 'fixtures');
+// WebGPU reductions run in a different order than the CPU reference.
+const TOL = 1e-3;
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer({ '/': distDir, '/fixtures/': fixtures });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+function golden(name) {
+  return JSON.parse(fs.readFileSync(path.join(repoRoot, 'tests', 'parity', 'goldens', `${name}.json`), 'utf8'));
+}
+
+async function waitModel(page) {
+  await page.waitForSelector('body[data-model]', { timeout: 120_000 });
+  const state = await page.getAttribute('body', 'data-model');
+  assert.equal(state, 'ready', state === 'error' ? await page.textContent('#model-error') : 'model not ready');
+}
+
+/** Predicts the golden's first prompt and checks the shown top-10 logits against it. */
+async function checkPrediction(page, goldenName) {
+  const g = golden(goldenName).prompts[0];
+  await page.fill('#prompt', g.text);
+  await page.click('#predict');
+  await page.waitForSelector('body[data-prediction="ready"]', { timeout: 120_000 });
+  const rows = await page.$$eval('#prediction tbody tr', (trs) =>
+    trs.map((tr) => ({ id: Number(tr.dataset.id), logit: Number(tr.dataset.logit) })),
+  );
+  assert.equal(rows.length, 10);
+  const argmax = g.last_logits.indexOf(Math.max(...g.last_logits));
+  assert.equal(rows[0].id, argmax, 'top-1 token');
+  for (const r of rows) {
+    const d = Math.abs(r.logit - g.last_logits[r.id]);
+    assert.ok(d < TOL, `token ${r.id}: ${r.logit} vs golden ${g.last_logits[r.id]} (|Δ| ${d})`);
+  }
+}
+
+test('dropped Hugging Face files (tiny GPT-2) run on WebGPU and match transformers', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.waitForSelector('body[data-backend="webgpu"]', { timeout: 120_000 });
+  const dir = path.join(fixtures, 'tiny-gpt2');
+  await page.setInputFiles('#model-files', ['config.json', 'tokenizer.json', 'model.safetensors'].map((f) => path.join(dir, f)));
+  await waitModel(page);
+  assert.equal(await page.getAttribute('#model-card', 'data-arch'), 'gpt2');
+  await checkPrediction(page, 'tiny-gpt2');
+  await screenshot(page, 'model-tiny-gpt2');
+  assert.deepEqual(errors, []);
+});
+
+test('a GGUF from a ?model= URL (tiny Llama, quantised) matches the llama.cpp-dequantised golden', async () => {
+  const { page, errors } = await openPage(browser, `${server.url}?model=fixtures/tiny-llama.gguf`);
+  await waitModel(page);
+  assert.equal(await page.getAttribute('#model-card', 'data-arch'), 'llama');
+  await checkPrediction(page, 'tiny-llama-gguf');
+  assert.deepEqual(errors, []);
+});
+
+test('a Hugging Face folder URL (tiny Pythia/GPT-NeoX, f16 weights) matches transformers', async () => {
+  const { page } = await openPage(browser, `${server.url}?model=fixtures/tiny-neox/`);
+  await waitModel(page);
+  assert.equal(await page.getAttribute('#model-card', 'data-arch'), 'gpt_neox');
+  await checkPrediction(page, 'tiny-neox');
+});
+
+test('a truncated GGUF is refused with a clear message and the page keeps working', async () => {
+  const { page } = await openPage(browser, server.url);
+  await page.waitForSelector('body[data-backend]', { timeout: 120_000 });
+  const whole = fs.readFileSync(path.join(fixtures, 'tiny-llama.gguf'));
+  await page.setInputFiles('#model-files', { name: 'broken.gguf', mimeType: 'application/octet-stream', buffer: whole.subarray(0, 20_000) });
+  await page.waitForSelector('body[data-model="error"]', { timeout: 60_000 });
+  assert.match(await page.textContent('#model-error'), /broken\.gguf: file is truncated/);
+  // Still usable: a good model loads afterwards.
+  await page.setInputFiles('#model-files', path.join(fixtures, 'tiny-llama.gguf'));
+  await page.waitForSelector('#model-card[data-arch="llama"]', { timeout: 60_000 });
+});
