@@ -6,13 +6,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 fn js_err(e: JsValue) -> String {
-    e.as_string()
-        .or_else(|| {
-            js_sys::Error::try_from(e.clone())
-                .ok()
-                .map(|e| String::from(e.message()))
-        })
-        .unwrap_or_else(|| format!("{e:?}"))
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
 
 /// Lets the browser render before continuing (a zero-delay timeout).
