@@ -15,7 +15,6 @@ cargo fmt --all -- --check
 
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p activscalar-core -p activscalar-app --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo test (native: unit + parity)"
 cargo test --workspace
