@@ -1,7 +1,12 @@
 //! `activscalar`: the native command line over activscalar-core.
 
+mod eval;
+mod fit;
 mod model_arg;
+mod options;
 mod predict;
+mod report;
+mod sweep;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -26,12 +31,21 @@ pub enum Backend {
 enum Command {
     /// Print the most likely next tokens after a prompt.
     Predict(predict::Args),
+    /// Learn an intervention on a task; write the result as JSON.
+    Fit(fit::Args),
+    /// Re-measure a saved result.
+    Eval(eval::Args),
+    /// Sweep λ_M over a log grid: the minimality / sparsity trade-off.
+    Sweep(sweep::Args),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Predict(args) => predict::run(args),
+        Command::Fit(args) => fit::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Sweep(args) => sweep::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

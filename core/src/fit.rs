@@ -102,8 +102,8 @@ pub struct StepReport {
     pub l1: f64,
     /// Batch flip accuracy at β = +1.
     pub flip_plus: f64,
-    /// Batch flip accuracy at β = −1 (NaN when only +1 is trained).
-    pub flip_minus: f64,
+    /// Batch flip accuracy at β = −1 (`None` when only +1 is trained).
+    pub flip_minus: Option<f64>,
 }
 
 /// Why a fit ended.
@@ -386,11 +386,7 @@ impl<'m> Fitter<'m> {
             faithfulness: s[2] as f64,
             l1: s[3] as f64,
             flip_plus: flip(&s[4..4 + n], 1.0),
-            flip_minus: if s.len() > 4 + n {
-                flip(&s[4 + n..4 + 2 * n], -1.0)
-            } else {
-                f64::NAN
-            },
+            flip_minus: (s.len() > 4 + n).then(|| flip(&s[4 + n..4 + 2 * n], -1.0)),
         };
         if !report.loss.is_finite() {
             self.iv.leaves = self.best.1.clone();

@@ -15,7 +15,9 @@ pub mod models;
 pub mod objective;
 pub mod optim;
 pub mod predict;
+pub mod result;
 pub mod rng;
+pub mod sweep;
 pub mod tasks;
 pub mod tokenizer;
 

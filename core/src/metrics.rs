@@ -153,8 +153,12 @@ async fn read(t: Tensor<1>) -> Result<Vec<f32>> {
     read_vec(t).await.map_err(CoreError::Backend)
 }
 
+/// Most cells whose effect is measured (one forward pass over the examples each).
+pub const MAX_EFFECT_CELLS: usize = 32;
+
 /// ActivScalar: each active cell's contribution to the mean LD at β = +1 — the drop in mean
-/// LD when that one α is zeroed. Returns (cell index, effect) for cells with |α| > `tau`.
+/// LD when that one α is zeroed. Returns (cell index, effect) for the (at most
+/// [`MAX_EFFECT_CELLS`]) cells with the largest |α| above `tau`.
 pub async fn site_effects(
     model: &Model,
     iv: &Intervention,
@@ -172,8 +176,11 @@ pub async fn site_effects(
         .plus
         .mean_ld;
     let (layers, positions) = (iv.dims.layers, iv.dims.positions);
+    let mut cells: Vec<usize> = (0..mags.len()).filter(|&c| mags[c] > tau).collect();
+    cells.sort_by(|&a, &b| mags[b].total_cmp(&mags[a]));
+    cells.truncate(MAX_EFFECT_CELLS);
     let mut out = Vec::new();
-    for (cell, _) in mags.iter().enumerate().filter(|(_, m)| **m > tau) {
+    for cell in cells {
         let (site, layer, pos) = (
             cell / (layers * positions),
             (cell / positions) % layers,

@@ -1,0 +1,74 @@
+//! `activscalar eval`: re-measure a saved result (on its own task, or another one).
+
+use std::path::PathBuf;
+
+use activscalar_core::metrics::{evaluate, minimality};
+use activscalar_core::result::{EVAL_BATCH, FitResult};
+use activscalar_core::tasks::prepare;
+use anyhow::{Context, Result};
+
+use crate::options::TaskArgs;
+use crate::{Backend, model_arg};
+
+/// Arguments of `eval`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A result written by `fit`.
+    #[arg(long)]
+    result: PathBuf,
+    /// The model it was learned on (checked by fingerprint).
+    #[arg(long, default_value = "default")]
+    model: String,
+    /// Evaluate on this task (`ccc`, `ioi` or a file) instead of the result's own — e.g.
+    /// DynScalar on prompts of other lengths (`--context-free`).
+    #[arg(long)]
+    task: Option<String>,
+    /// With --task ccc: the context-free prompt.
+    #[arg(long)]
+    context_free: bool,
+    /// With --task: its seed.
+    #[arg(long, default_value_t = 0)]
+    task_seed: u64,
+    /// Compute backend.
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+}
+
+/// Runs `eval`.
+pub fn run(args: Args) -> Result<()> {
+    let text = std::fs::read(&args.result)
+        .with_context(|| format!("reading {}", args.result.display()))?;
+    let saved: FitResult = serde_json::from_slice(&text).context("not a result file")?;
+    let engine = model_arg::engine(args.backend);
+    let m = model_arg::load(&args.model, &engine)?;
+    let iv = saved.intervention_for(&m)?;
+    let spec = match &args.task {
+        Some(t) => TaskArgs {
+            task: t.clone(),
+            context_free: args.context_free,
+            ioi_rows: 120,
+            task_seed: args.task_seed,
+            train_fraction: 0.5,
+        }
+        .spec()?,
+        None => saved.task.clone(),
+    };
+    let task = prepare(&spec, &m.tokenizer, saved.theta.method.is_position_tied())?;
+    if let (Some(len), true) = (task.common_length(), saved.theta.method.is_position_tied()) {
+        anyhow::ensure!(
+            len == saved.theta.dims.positions,
+            "the task's prompts have {len} tokens but θ was learned for {}",
+            saved.theta.dims.positions
+        );
+    }
+    let all: Vec<_> = task.train.iter().chain(&task.test).cloned().collect();
+    let metrics = pollster::block_on(evaluate(&m.model, Some(&iv), &all, EVAL_BATCH))?;
+    let host = pollster::block_on(iv.to_host())?;
+    println!("task: {} ({})", spec.name(), task.summary());
+    println!("{}", serde_json::to_string_pretty(&metrics)?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&minimality(&iv, &host, saved.options.tau))?
+    );
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! `activscalar fit`: learn an intervention on a task and write the result as JSON.
+
+use std::path::PathBuf;
+
+use activscalar_core::result::run_fit;
+use anyhow::Result;
+
+use crate::options::{FitArgs, TaskArgs};
+use crate::{Backend, model_arg, report};
+
+/// Arguments of `fit`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A .gguf file, a Hugging Face folder, or `default`.
+    #[arg(long, default_value = "default")]
+    model: String,
+    #[command(flatten)]
+    task: TaskArgs,
+    #[command(flatten)]
+    fit: FitArgs,
+    /// Compute backend.
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+    /// Where to write the result JSON.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Runs `fit`.
+pub fn run(args: Args) -> Result<()> {
+    let engine = model_arg::engine(args.backend);
+    let m = model_arg::load(&args.model, &engine)?;
+    let spec = args.task.spec()?;
+    let opts = args.fit.options()?;
+    let pb = report::bar(
+        opts.steps,
+        format!("{} {}", opts.method.as_str(), spec.name()),
+    );
+    let (result, task) = pollster::block_on(run_fit(
+        &m,
+        &spec,
+        opts,
+        engine.kind.as_str(),
+        |r| report::on_step(&pb, r),
+        || false,
+    ))?;
+    pb.finish();
+    eprintln!("task: {}", task.summary());
+    report::print_result(&result);
+    std::fs::write(&args.out, serde_json::to_vec_pretty(&result)?)?;
+    eprintln!("wrote {}", args.out.display());
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! Command-line flags for tasks and fit options, shared by `fit` and `sweep`.
+
+use activscalar_core::fit::{FitOptions, L1Mode};
+use activscalar_core::interventions::Method;
+use activscalar_core::objective::{Directions, Effectiveness};
+use activscalar_core::tasks::{TaskSource, TaskSpec, custom};
+use anyhow::{Context, Result};
+use clap::ValueEnum;
+
+/// `--l1`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum L1Arg {
+    /// Proximal step in Adam's metric (default).
+    ProxAdam,
+    /// Proximal step with the plain threshold lr·λ_M.
+    Prox,
+    /// λ_M·‖θ‖₁ as a loss term.
+    Loss,
+}
+
+/// Task selection.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TaskArgs {
+    /// `ccc`, `ioi`, or a file (CSV with header prompt,correct,wrong; JSONL; or `prompt | correct | wrong` lines).
+    #[arg(long, default_value = "ccc")]
+    pub task: String,
+    /// CCC: use the context-free prompt "{capital} is in".
+    #[arg(long)]
+    pub context_free: bool,
+    /// IOI: number of rows to sample.
+    #[arg(long, default_value_t = 120)]
+    pub ioi_rows: usize,
+    /// Seed of the task's sampling and train/test split.
+    #[arg(long, default_value_t = 0)]
+    pub task_seed: u64,
+    /// Share of rows used for training.
+    #[arg(long, default_value_t = 0.5)]
+    pub train_fraction: f64,
+}
+
+impl TaskArgs {
+    /// The task specification.
+    pub fn spec(&self) -> Result<TaskSpec> {
+        let source = match self.task.as_str() {
+            "ccc" => TaskSource::Ccc {
+                context_free: self.context_free,
+            },
+            "ioi" => TaskSource::Ioi { n: self.ioi_rows },
+            path => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading task file {path}"))?;
+                TaskSource::Custom {
+                    rows: custom::parse(&text)?,
+                }
+            }
+        };
+        Ok(TaskSpec {
+            source,
+            seed: self.task_seed,
+            train_fraction: self.train_fraction,
+        })
+    }
+}
+
+/// Fit options.
+#[derive(clap::Args, Debug, Clone)]
+pub struct FitArgs {
+    /// Intervention: activscalar, steervec or dynscalar.
+    #[arg(long, default_value = "activscalar")]
+    pub method: String,
+    /// Minimality weight λ_M (default per method).
+    #[arg(long)]
+    pub lambda_m: Option<f64>,
+    /// Faithfulness weight λ_F.
+    #[arg(long)]
+    pub lambda_f: Option<f64>,
+    /// Effectiveness margin m.
+    #[arg(long)]
+    pub margin: Option<f64>,
+    /// Effectiveness: margin (softplus on the logit difference) or swap.
+    #[arg(long, default_value = "margin")]
+    pub effectiveness: String,
+    /// Train β = +1 only.
+    #[arg(long)]
+    pub plus_only: bool,
+    /// How L1 is applied.
+    #[arg(long, value_enum, default_value_t = L1Arg::ProxAdam)]
+    pub l1: L1Arg,
+    /// Adam learning rate.
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Step budget.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Early-stop patience (steps).
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// Prompts per mini-batch (0: all training prompts).
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Seed of the mini-batch order.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Threshold τ for active sites.
+    #[arg(long)]
+    pub tau: Option<f32>,
+}
+
+impl FitArgs {
+    /// The fit options (METHOD.md defaults for anything not given).
+    pub fn options(&self) -> Result<FitOptions> {
+        let mut o = FitOptions::new(Method::parse(&self.method)?);
+        o.lambda_m = self.lambda_m.unwrap_or(o.lambda_m);
+        o.lambda_f = self.lambda_f.unwrap_or(o.lambda_f);
+        o.margin = self.margin.unwrap_or(o.margin);
+        o.effectiveness = match self.effectiveness.as_str() {
+            "margin" => Effectiveness::Margin,
+            "swap" => Effectiveness::Swap,
+            other => anyhow::bail!("unknown effectiveness `{other}` (margin, swap)"),
+        };
+        o.directions = if self.plus_only {
+            Directions::PlusOnly
+        } else {
+            Directions::Both
+        };
+        o.l1_mode = match self.l1 {
+            L1Arg::ProxAdam => L1Mode::ProximalAdam,
+            L1Arg::Prox => L1Mode::Proximal,
+            L1Arg::Loss => L1Mode::Loss,
+        };
+        o.lr = self.lr.unwrap_or(o.lr);
+        o.steps = self.steps.unwrap_or(o.steps);
+        o.patience = self.patience.unwrap_or(o.patience);
+        o.batch_size = self.batch_size.unwrap_or(o.batch_size);
+        o.seed = self.seed;
+        o.tau = self.tau.unwrap_or(o.tau);
+        Ok(o)
+    }
+}
