@@ -1,7 +1,8 @@
 //! Learning θ (METHOD.md "Objective"): Adam on the intervention parameters only, the model
 //! frozen, both β directions on the same θ, L1 as a proximal step by default, a fixed step
 //! budget with early stop, seeded. [`Fitter`] runs one step per call so that a UI can draw
-//! live curves and stop it; NaN or Inf stops the fit and keeps the best parameters so far.
+//! live curves and stop it; NaN or Inf stops the fit and keeps the last parameters whose loss
+//! was finite.
 
 use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
@@ -116,7 +117,7 @@ pub enum StopReason {
     EarlyStop,
     /// Stopped by the user.
     Stopped,
-    /// A non-finite loss appeared; the best parameters so far were kept.
+    /// A non-finite loss appeared; the last parameters with a finite loss were kept.
     NonFinite(String),
 }
 
@@ -190,8 +191,11 @@ pub struct Fitter<'m> {
     iv: Intervention,
     adam: Adam,
     step: usize,
-    best: (f64, Vec<Tensor<1>>),
+    /// Lowest loss so far (for early stopping).
+    best_loss: f64,
     since_best: usize,
+    /// The last θ whose loss was finite (restored on NaN/Inf).
+    last_good: Vec<Tensor<1>>,
     stop: Option<StopReason>,
     /// Every step so far.
     pub history: Vec<StepReport>,
@@ -298,7 +302,8 @@ impl<'m> Fitter<'m> {
             rng: Rng::new(opts.seed),
             order: (0..batches.len()).collect(),
             batches,
-            best: (f64::INFINITY, iv.leaves.clone()),
+            best_loss: f64::INFINITY,
+            last_good: iv.leaves.clone(),
             iv,
             adam,
             step: 0,
@@ -363,6 +368,7 @@ impl<'m> Fitter<'m> {
         let loss = parts.total;
         let summary = Tensor::cat(summary, 0);
         let grads = loss.backward();
+        let measured = self.iv.leaves.clone();
         let leaves = std::mem::take(&mut self.iv.leaves);
         self.iv.leaves = leaves
             .into_iter()
@@ -389,23 +395,21 @@ impl<'m> Fitter<'m> {
             flip_minus: (s.len() > 4 + n).then(|| flip(&s[4 + n..4 + 2 * n], -1.0)),
         };
         if !report.loss.is_finite() {
-            self.iv.leaves = self.best.1.clone();
+            self.iv.leaves = self.last_good.clone();
             self.stop = Some(StopReason::NonFinite(format!(
-                "the loss became {} at step {}; the best parameters so far were kept",
+                "the loss became {} at step {}; the parameters of the last finite step were kept",
                 report.loss, self.step
             )));
             return Ok(Some(report));
         }
         // Early stop on the loss *before* this update (the one θ was measured at).
-        if report.loss < self.best.0 * (1.0 - 1e-4 * self.best.0.signum()) {
+        self.last_good = measured;
+        if report.loss < self.best_loss * (1.0 - 1e-4 * self.best_loss.signum()) {
             self.since_best = 0;
         } else {
             self.since_best += 1;
         }
-        if report.loss < self.best.0 {
-            self.best.0 = report.loss;
-        }
-        self.best.1 = self.iv.leaves.clone();
+        self.best_loss = self.best_loss.min(report.loss);
         self.history.push(report);
         if self.step >= o.steps {
             self.stop = Some(StopReason::Budget);
