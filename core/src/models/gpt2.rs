@@ -5,7 +5,7 @@ use burn::tensor::{Device, Int, Tensor};
 
 use super::Architecture;
 use super::config::ModelConfig;
-use super::layers::{Layout, Linear, Norm, Rope, activate, causal_attention, load};
+use super::layers::{Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, load};
 use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
 use crate::loaders::WeightSource;
@@ -76,13 +76,8 @@ impl Architecture for Gpt2 {
     }
 
     fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
-        let [b, s] = ids.dims();
-        let tok =
-            self.wte
-                .clone()
-                .select(0, ids.reshape([b * s]))
-                .reshape([b, s, self.cfg.d_model]);
-        tok + self.wpe.clone().narrow(0, 0, s).unsqueeze::<3>()
+        let s = ids.dims()[1];
+        embed_tokens(&self.wte, ids) + self.wpe.clone().narrow(0, 0, s).unsqueeze::<3>()
     }
 
     fn block(

@@ -1,7 +1,7 @@
 //! Building blocks shared by the architectures: linear layers, norms, RoPE and causal
 //! multi-head attention with grouped key/value heads.
 
-use burn::tensor::{Bool, Device, Tensor, TensorData, activation};
+use burn::tensor::{Bool, Device, Int, Tensor, TensorData, activation};
 
 use super::config::{Activation, ModelConfig};
 use crate::error::{CoreError, Result};
@@ -145,6 +145,16 @@ impl Norm {
             }
         }
     }
+}
+
+/// Rows of an embedding table `[vocab, d]` for `[batch, seq]` ids → `[batch, seq, d]`.
+pub fn embed_tokens(table: &Tensor<2>, ids: Tensor<2, Int>) -> Tensor<3> {
+    let [b, s] = ids.dims();
+    let d = table.dims()[1];
+    table
+        .clone()
+        .select(0, ids.reshape([b * s]))
+        .reshape([b, s, d])
 }
 
 /// Applies an MLP non-linearity.

@@ -6,7 +6,9 @@ use burn::tensor::{Device, Int, Tensor};
 
 use super::Architecture;
 use super::config::ModelConfig;
-use super::layers::{Layout, Linear, Norm, Rope, activate, causal_attention, load, upload};
+use super::layers::{
+    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, load, upload,
+};
 use crate::error::{CoreError, Result};
 use crate::hooks::{self, Hooks, Site};
 use crate::loaders::{HostTensor, WeightSource};
@@ -203,11 +205,7 @@ impl Architecture for Llama {
     }
 
     fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
-        let [b, s] = ids.dims();
-        self.embed
-            .clone()
-            .select(0, ids.reshape([b * s]))
-            .reshape([b, s, self.cfg.d_model])
+        embed_tokens(&self.embed, ids)
     }
 
     fn block(

@@ -6,7 +6,7 @@ use burn::tensor::{Device, Int, Tensor};
 
 use super::Architecture;
 use super::config::ModelConfig;
-use super::layers::{Layout, Linear, Norm, Rope, activate, causal_attention, load};
+use super::layers::{Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, load};
 use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
 use crate::loaders::WeightSource;
@@ -107,11 +107,7 @@ impl Architecture for NeoX {
     }
 
     fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
-        let [b, s] = ids.dims();
-        self.embed_in
-            .clone()
-            .select(0, ids.reshape([b * s]))
-            .reshape([b, s, self.cfg.d_model])
+        embed_tokens(&self.embed_in, ids)
     }
 
     fn block(
