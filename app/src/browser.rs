@@ -94,3 +94,37 @@ pub fn mark_body(name: &str, value: &str) {
         let _ = body.set_attribute(name, value);
     }
 }
+
+/// Seconds since the page's time origin (for wall-clock timing).
+pub fn now_seconds() -> f64 {
+    js_sys::Date::now() / 1000.0
+}
+
+/// The page's `localStorage`, when the browser allows it.
+pub fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// Offers `bytes` to the user as a downloaded file.
+pub fn download(name: &str, mime: &str, bytes: &[u8]) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(a) = doc.create_element("a") {
+        let _ = a.set_attribute("href", &url);
+        let _ = a.set_attribute("download", name);
+        if let Some(a) = a.dyn_ref::<web_sys::HtmlElement>() {
+            a.click();
+        }
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}

@@ -1,10 +1,18 @@
 //! ActivScalar Explorer: the browser front end. Talks to `activscalar_core` only.
 
 mod browser;
+mod charts;
 mod engine_status;
+mod fit_panel;
+mod heatmap;
 mod model_panel;
 mod predict_panel;
+mod share_panel;
 mod state;
+mod steer_panel;
+mod sweep_panel;
+mod task_panel;
+mod widgets;
 
 use leptos::prelude::*;
 
@@ -13,7 +21,7 @@ fn main() {
     leptos::mount::mount_to_body(App);
 }
 
-/// The whole page.
+/// The whole page: set-up on the left, the result's views on the right.
 #[component]
 fn App() -> impl IntoView {
     provide_context(state::AppState::new());
@@ -26,8 +34,20 @@ fn App() -> impl IntoView {
         </header>
         <main>
             <engine_status::EngineStatus/>
-            <model_panel::ModelPanel/>
-            <predict_panel::PredictPanel/>
+            <div class="columns">
+                <div class="column">
+                    <model_panel::ModelPanel/>
+                    <task_panel::TaskPanel/>
+                    <fit_panel::FitPanel/>
+                    <predict_panel::PredictPanel/>
+                </div>
+                <div class="column">
+                    <share_panel::SharePanel/>
+                    <heatmap::HeatmapPanel/>
+                    <steer_panel::SteerPanel/>
+                    <sweep_panel::SweepPanel/>
+                </div>
+            </div>
         </main>
     }
 }

@@ -4,6 +4,8 @@
 
 use std::rc::Rc;
 
+use activscalar_core::engine::BackendKind;
+use activscalar_core::fit::warm_up;
 use activscalar_core::{ModelFiles, ModelInfo, NamedBytes, load_model};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,6 +16,10 @@ use crate::state::{AppState, use_state};
 
 /// Where the default model is served from (copied into dist/ by Trunk).
 pub const DEFAULT_MODEL_URL: &str = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
+/// SHA-256 of the default model file (as checked by scripts/fetch-model.sh): a permalink made
+/// on it loads it by itself.
+pub const DEFAULT_MODEL_SHA256: &str =
+    "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
 
 /// What the loader is doing.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +50,22 @@ async fn install(
             .and_then(|f| load_model(f, &engine.device))
             .map_err(|e| e.to_string())
     });
+    let loaded = match loaded {
+        Ok(m) if engine.kind == BackendKind::WebGpu => {
+            // Kernel compilation blocks the page the first time (tens of seconds on a
+            // software GPU): do it now, while the page says so, rather than at the first click.
+            status.set(Status::Busy {
+                what: "Compiling GPU kernels (first run only)…".into(),
+                fraction: None,
+            });
+            yield_now().await;
+            warm_up(&m.model)
+                .await
+                .map(|_| m)
+                .map_err(|e| format!("the model loaded but could not run on this GPU: {e}"))
+        }
+        other => other,
+    };
     match loaded {
         Ok(m) => {
             state.model.set(Some(Rc::new(m)));
@@ -112,21 +134,22 @@ pub fn ModelPanel() -> impl IntoView {
             install(state, status, files).await;
         })
     };
-    // `?model=<url>` loads as soon as the engine is up.
+    // `?model=<url>` (or a permalink of the default model) loads as soon as the engine is up.
     if let Some(url) = query_param("model") {
-        let started = StoredValue::new(false);
-        Effect::new(move |_| {
-            if state.engine.with(|e| e.is_some()) && !started.get_value() {
-                started.set_value(true);
-                let url = if url == "default" {
-                    DEFAULT_MODEL_URL.to_string()
-                } else {
-                    url.clone()
-                };
-                load_url(url);
-            }
-        });
+        state.load_request.set(Some(if url == "default" {
+            DEFAULT_MODEL_URL.to_string()
+        } else {
+            url
+        }));
     }
+    Effect::new(move |_| {
+        if state.engine.with(|e| e.is_some())
+            && let Some(url) = state.load_request.get()
+        {
+            state.load_request.set(None);
+            load_url(url);
+        }
+    });
     let on_files = move |list: Option<web_sys::FileList>| {
         if let Some(list) = list.filter(|l| l.length() > 0) {
             status.set(Status::Busy {

@@ -61,6 +61,7 @@ pub fn run(args: Args) -> Result<()> {
             }
             report::on_step(&bars[i], r);
         },
+        || false,
     ))?;
     if let Some(b) = bars.last() {
         b.finish();

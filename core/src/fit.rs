@@ -427,3 +427,31 @@ impl<'m> Fitter<'m> {
         }
     }
 }
+
+/// Runs one tiny training step (forward, backward, Adam) so that a GPU backend compiles its
+/// kernels up front — in the browser this happens while the page says so, not at the first
+/// click. Two 4-token prompts; θ is discarded.
+pub async fn warm_up(model: &Model) -> Result<()> {
+    let example = |k: u32| Example {
+        row: crate::tasks::Row {
+            prompt: String::new(),
+            correct: String::new(),
+            wrong: String::new(),
+        },
+        ids: vec![k, k + 1, k + 2, k + 3],
+        pos: 1,
+        neg: 2,
+    };
+    let task = PreparedTask {
+        train: vec![example(0), example(1)],
+        test: Vec::new(),
+        dropped: Vec::new(),
+        other_lengths: 0,
+        length_groups: [(4, 2)].into(),
+    };
+    let mut opts = FitOptions::new(Method::ActivScalar);
+    opts.steps = 1;
+    let mut fitter = Fitter::new(model, &task, opts, None)?;
+    fitter.step().await?;
+    Ok(())
+}

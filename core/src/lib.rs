@@ -6,6 +6,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod fit;
 pub mod hooks;
 pub mod interventions;
@@ -14,9 +15,11 @@ pub mod metrics;
 pub mod models;
 pub mod objective;
 pub mod optim;
+pub mod permalink;
 pub mod predict;
 pub mod result;
 pub mod rng;
+pub mod steer;
 pub mod sweep;
 pub mod tasks;
 pub mod tokenizer;

@@ -50,7 +50,8 @@ pub struct Sweep {
     pub components: Vec<ComponentTrace>,
 }
 
-/// Runs the sweep; `progress(point index, step report)` after every step.
+/// Runs the sweep; `progress(point index, step report)` after every step. When `should_stop`
+/// turns true the current point is finished early and the sweep ends with the points so far.
 pub async fn run_sweep(
     m: &LoadedModel,
     spec: &TaskSpec,
@@ -58,6 +59,7 @@ pub async fn run_sweep(
     grid: &[f64],
     backend: &str,
     mut progress: impl FnMut(usize, &StepReport),
+    should_stop: impl Fn() -> bool,
 ) -> Result<Sweep> {
     let task = prepare(spec, &m.tokenizer, base.method.is_position_tied())?;
     let mut points = Vec::with_capacity(grid.len());
@@ -71,11 +73,18 @@ pub async fn run_sweep(
         let mut fitter = Fitter::new(&m.model, &task, opts, previous.take())?;
         while let Some(r) = fitter.step().await? {
             progress(i, &r);
+            if should_stop() {
+                fitter.stop();
+            }
         }
         let seconds = start.elapsed().as_secs_f64();
         previous = Some(fitter.intervention());
         points.push(finish(m, spec, &task, &fitter, backend, seconds).await?);
+        if should_stop() {
+            break;
+        }
     }
+    let grid = &grid[..points.len()];
     let components = components(&points, grid);
     Ok(Sweep {
         grid: grid.to_vec(),

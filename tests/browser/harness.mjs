@@ -68,6 +68,8 @@ export async function launchBrowser({ webgpu = true } = {}) {
 /** Opens `url` in a fresh page that records console errors, returns { page, errors }. */
 export async function openPage(browser, url) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // A software GPU compiles kernels on the page's thread: clicks may wait that long.
+  page.setDefaultTimeout(300_000);
   const errors = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(msg.text());

@@ -231,19 +231,37 @@ pub struct Steering {
 
 impl Hooks for Steering {
     fn at(&self, site: Site, layer: usize, h: Tensor<3>) -> Tensor<3> {
+        let seq = h.dims()[1];
         match &self.params[site.index() * self.layers + layer] {
-            SiteParam::Scale(alpha) => match self.skip {
-                Some((s, l, pos)) if s == site.index() && l == layer => {
-                    let [_, i, _] = alpha.dims();
-                    let keep: Vec<f32> = (0..i).map(|p| if p == pos { 0.0 } else { 1.0 }).collect();
-                    let keep = Tensor::<1>::from_floats(keep.as_slice(), &alpha.device())
-                        .reshape([1, i, 1]);
-                    activscalar::apply(h, &(alpha.clone() * keep), self.beta)
+            SiteParam::Scale(alpha) => {
+                let alpha = fit_positions(alpha.clone(), seq);
+                match self.skip {
+                    Some((s, l, pos)) if s == site.index() && l == layer => {
+                        let keep: Vec<f32> =
+                            (0..seq).map(|p| if p == pos { 0.0 } else { 1.0 }).collect();
+                        let keep = Tensor::<1>::from_floats(keep.as_slice(), &alpha.device())
+                            .reshape([1, seq, 1]);
+                        activscalar::apply(h, &(alpha * keep), self.beta)
+                    }
+                    _ => activscalar::apply(h, &alpha, self.beta),
                 }
-                _ => activscalar::apply(h, alpha, self.beta),
-            },
-            SiteParam::Vector(v) => steervec::apply(h, v, self.beta),
+            }
+            SiteParam::Vector(v) => steervec::apply(h, &fit_positions(v.clone(), seq), self.beta),
             SiteParam::Dynamic { w, b } => dynscalar::apply(h, w, b, self.beta, self.mask.as_ref()),
         }
+    }
+}
+
+/// A position-tied parameter `[1, I, k]` made to cover `seq` positions: positions past I
+/// (generated tokens) get zeros, i.e. are left untouched; a shorter sequence uses the first ones.
+fn fit_positions(p: Tensor<3>, seq: usize) -> Tensor<3> {
+    let [_, i, k] = p.dims();
+    if seq == i {
+        p
+    } else if seq < i {
+        p.narrow(1, 0, seq)
+    } else {
+        let pad = Tensor::zeros([1, seq - i, k], &p.device());
+        Tensor::cat(vec![p, pad], 1)
     }
 }

@@ -1,0 +1,146 @@
+//! Permalinks and safetensors export of real (tiny-model) fit results: bit-exact round trips,
+//! and clear refusals of damaged, truncated, foreign and too-new links.
+
+use std::path::PathBuf;
+
+use activscalar_core::fit::FitOptions;
+use activscalar_core::interventions::Method;
+use activscalar_core::loaders::WeightSource;
+use activscalar_core::loaders::safetensors::{SafetensorsFile, SafetensorsSet};
+use activscalar_core::result::{FitResult, run_fit};
+use activscalar_core::tasks::{Row, TaskSource, TaskSpec};
+use activscalar_core::{Device, LoadedModel, ModelFiles, load_model, permalink};
+
+fn tiny() -> LoadedModel {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures/tiny-llama");
+    load_model(ModelFiles::from_path(&dir).unwrap(), &Device::flex()).unwrap()
+}
+
+/// A short fit of `method` on a small letters task.
+fn fit(m: &LoadedModel, method: Method) -> FitResult {
+    let rows = [
+        "kfjd", "qpwo", "zmxn", "tyru", "hgla", "vbce", "wqkj", "plmo",
+    ]
+    .iter()
+    .map(|p| Row {
+        prompt: p.to_string(),
+        correct: "a".into(),
+        wrong: "b".into(),
+    })
+    .collect();
+    let spec = TaskSpec {
+        source: TaskSource::Custom { rows },
+        seed: 1,
+        train_fraction: 0.5,
+    };
+    let mut o = FitOptions::new(method);
+    o.steps = 4;
+    pollster::block_on(run_fit(m, &spec, o, "cpu", |_| {}, || false))
+        .unwrap()
+        .0
+}
+
+#[test]
+fn permalinks_round_trip_bit_exactly_and_refuse_damage() {
+    let m = tiny();
+    for method in [Method::ActivScalar, Method::DynScalar] {
+        let r = fit(&m, method);
+        assert!(
+            r.theta.values[0].iter().any(|&a| a != 0.0),
+            "the fit learned nothing"
+        );
+        let link = permalink::encode(&r).unwrap();
+        let back = permalink::decode(&link).unwrap();
+        let mut want = r.clone();
+        want.history.clear();
+        assert_eq!(back, want);
+        for (a, b) in back
+            .theta
+            .values
+            .iter()
+            .flatten()
+            .zip(r.theta.values.iter().flatten())
+        {
+            assert_eq!(a.to_bits(), b.to_bits());
+        }
+        back.intervention_for(&m).unwrap();
+
+        // Damage: truncated, one character changed, another prefix, garbage.
+        let truncated = &link[..link.len() * 2 / 3];
+        let msg = permalink::decode(truncated).unwrap_err().to_string();
+        assert!(msg.contains("damaged or incomplete"), "{msg}");
+        let mut chars: Vec<char> = link.chars().collect();
+        let k = chars.len() / 2;
+        chars[k] = if chars[k] == 'A' { 'B' } else { 'A' };
+        let tampered: String = chars.into_iter().collect();
+        let msg = permalink::decode(&tampered).unwrap_err().to_string();
+        assert!(msg.contains("damaged or incomplete"), "{msg}");
+        assert!(permalink::decode("xx1.AAAA").is_err());
+        assert!(permalink::decode("as1.<script>").is_err());
+        let long = "A".repeat(permalink::MAX_CHARS + 1);
+        assert!(
+            permalink::decode(&long)
+                .unwrap_err()
+                .to_string()
+                .contains("too long")
+        );
+    }
+}
+
+#[test]
+fn permalinks_from_newer_versions_or_other_models_are_refused() {
+    let m = tiny();
+    let r = fit(&m, Method::ActivScalar);
+    let mut newer = r.clone();
+    newer.format_version = 99;
+    let msg = permalink::decode(&permalink::encode(&newer).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("newer version"), "{msg}");
+
+    let gpt2_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures/tiny-gpt2");
+    let other = load_model(ModelFiles::from_path(&gpt2_dir).unwrap(), &Device::flex()).unwrap();
+    let back = permalink::decode(&permalink::encode(&r).unwrap()).unwrap();
+    let msg = back.intervention_for(&other).unwrap_err().to_string();
+    assert!(msg.contains("another model"), "{msg}");
+}
+
+#[test]
+fn oversized_results_ask_for_a_file() {
+    let m = tiny();
+    let mut r = fit(&m, Method::SteerVec);
+    // A SteerVec θ of a real model: far beyond a link; make it incompressible.
+    let n = 200_000;
+    r.theta.values[0] = (0..n).map(|i| (i as f32 * 0.618).sin()).collect();
+    r.theta.dims.positions = n / (r.theta.dims.sites * r.theta.dims.layers * r.theta.dims.d_model);
+    let msg = permalink::encode(&r).unwrap_err().to_string();
+    assert!(msg.contains("export it as a file"), "{msg}");
+}
+
+#[test]
+fn safetensors_export_names_hooks_and_keeps_values() {
+    let m = tiny();
+    for method in [Method::ActivScalar, Method::SteerVec, Method::DynScalar] {
+        let r = fit(&m, method);
+        let bytes = activscalar_core::export::to_safetensors(&r).unwrap();
+        let mut f = SafetensorsSet::default();
+        f.push(SafetensorsFile::parse("theta.safetensors", bytes).unwrap());
+        let d = r.theta.dims;
+        let (suffix, width) = match method {
+            Method::ActivScalar => ("alpha", d.positions),
+            Method::SteerVec => ("v", d.positions * d.d_model),
+            Method::DynScalar => ("w", d.d_model),
+        };
+        // The last layer's MLP site holds the last slice of leaf 0.
+        let name = format!("blocks.{}.hook_mlp_out.{suffix}", d.layers - 1);
+        let t = f
+            .tensor(&name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .data;
+        let leaf = &r.theta.values[0];
+        assert_eq!(t, leaf[leaf.len() - width..].to_vec(), "{name}");
+        let n_tensors = f.names().len();
+        let per_site = if method == Method::DynScalar { 2 } else { 1 };
+        assert_eq!(n_tensors, d.sites * d.layers * per_site);
+    }
+}

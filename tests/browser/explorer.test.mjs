@@ -1,0 +1,192 @@
+// The explorer's flows in a real browser (headless Chromium, WebGPU on SwiftShader) with the
+// tiny Llama fixture: define a task, fit it live, read the heatmap, turn the β dial, share a
+// permalink, export / import, autosave, and a λ_M sweep.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, launchBrowser, openPage, screenshot, distDir, repoRoot, artifactsDir } from './harness.mjs';
+
+const fixtures = path.join(repoRoot, 'models', 'fixtures');
+const planted = fs.readFileSync(path.join(fixtures, 'tiny-llama-planted.jsonl'), 'utf8');
+const LAYERS = 2;
+const POSITIONS = 6;
+
+let server;
+let browser;
+/** The fitted page of the first test, reused by the second. */
+let fitted;
+before(async () => {
+  server = await startServer({ '/': distDir, '/fixtures/': fixtures });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const pageUrl = () => `${server.url}?model=fixtures/tiny-llama/`;
+
+async function waitAttr(page, name, wanted, timeout = 300_000) {
+  await page.waitForFunction(
+    ([n, w]) => { const v = document.body.getAttribute(n); return v !== null && (w === undefined || v === w || v === 'error'); },
+    [name, wanted], { timeout },
+  );
+  const v = await page.getAttribute('body', name);
+  if (wanted !== undefined) assert.equal(v, wanted, `${name}=${v}: ${await page.textContent('main')}`.slice(0, 2000));
+  return v;
+}
+
+async function heatmapCells(page) {
+  return page.$$eval('#heatmap-panel rect.cell', (rs) => rs.map((r) => ({ hook: r.dataset.hook, pos: r.dataset.pos, value: r.dataset.value })));
+}
+
+async function setBeta(page, beta) {
+  await page.$eval('#beta', (el, b) => {
+    el.value = String(b);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, beta);
+  await waitAttr(page, 'data-steer', beta.toFixed(2));
+  return Number(await page.getAttribute('#p-correct', 'data-prob'));
+}
+
+/** Opens the page on the tiny model and runs the planted fit (shared by the tests below). */
+async function fitPlanted(context) {
+  const { page, errors } = await openPage(context, pageUrl());
+  await waitAttr(page, 'data-model', 'ready');
+  await page.selectOption('#task-kind', 'custom');
+  await page.fill('#custom-rows', planted);
+  await page.click('#check-task');
+  await waitAttr(page, 'data-task', 'ready');
+  assert.match(await page.textContent('#task-check'), /8 train, 8 test/);
+  // The settings core/tests/planted_fixture.rs checks natively.
+  for (const [id, v] of [['#lambda-m', '0.001'], ['#lambda-f', '0.2'], ['#lr', '0.1'], ['#steps', '50']]) {
+    await page.fill(id, v);
+    await page.dispatchEvent(id, 'change');
+  }
+  await page.click('#run-fit');
+  await waitAttr(page, 'data-fit', 'done');
+  return { page, errors };
+}
+
+test('a fit flips the planted task, draws named heatmap cells, and the β dial moves the answer', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const { page, errors } = await fitPlanted(context);
+
+  const flips = await page.$$eval('#result-table tr[data-split="train"] td', (tds) => tds.map((td) => td.textContent));
+  assert.equal(flips[3], '100.0 %', `train flips at β=+1: ${flips}`);
+  assert.equal(flips[4], '100.0 %', `train flips at β=−1: ${flips}`);
+  const curvePoints = await page.$eval('#flip-chart polyline', (p) => p.getAttribute('points').split(' ').length);
+  assert.ok(curvePoints >= 10, 'live flip curve drawn');
+
+  const cells = await heatmapCells(page);
+  assert.equal(cells.length, 2 * LAYERS * POSITIONS);
+  for (let l = 0; l < LAYERS; l++) {
+    for (const site of ['attn_out', 'mlp_out']) {
+      assert.equal(cells.filter((c) => c.hook === `blocks.${l}.hook_${site}`).length, POSITIONS);
+    }
+  }
+  await page.hover(`#heatmap-panel rect.cell[data-hook="blocks.1.hook_mlp_out"][data-pos="${POSITIONS - 1}"]`);
+  assert.match(await page.textContent('#heatmap-hover'), /^blocks\.1\.hook_mlp_out · position 5 ".+" · α = /);
+
+  // β dial: the correct answer's probability moves with β, and β = 0 is the base model.
+  await waitAttr(page, 'data-steer');
+  const pPlus = await setBeta(page, 2);
+  const pMinus = await setBeta(page, -2);
+  const pZero = await setBeta(page, 0);
+  assert.ok(pPlus > pZero && pZero > pMinus, `p(correct) at β=2,0,−2: ${pPlus} ${pZero} ${pMinus}`);
+  const baseMark = await page.$eval('#p-correct .base-mark', (e) => parseFloat(e.style.left));
+  assert.ok(Math.abs(baseMark - 100 * pZero) < 0.06, `β = 0 mark at ${baseMark}%, p = ${pZero}`);
+  await setBeta(page, 2);
+  await page.click('#continue');
+  await waitAttr(page, 'data-continuation', 'ready', 120_000);
+  assert.equal(await page.$$eval('#continuation dd', (d) => d.length), 2);
+  await screenshot(page, 'explorer-fit');
+  assert.deepEqual(errors, []);
+  fitted = { context, page, cells };
+});
+
+test('a λ_M sweep on the same task draws the trade-off curve and the drop-out order', async () => {
+  assert.ok(fitted, 'needs the fitted page of the first test');
+  const { page } = fitted;
+  for (const [id, v] of [['#grid-min', '0.001'], ['#grid-max', '0.1'], ['#grid-points', '3'], ['#sweep-steps', '15']]) {
+    await page.fill(id, v);
+    await page.dispatchEvent(id, 'change');
+  }
+  await page.click('#run-sweep');
+  await waitAttr(page, 'data-sweep', 'done');
+  assert.equal(await page.$$eval('#tradeoff-acc circle', (c) => c.length), 3);
+  const bars = await page.$$eval('#dropout-chart .bar-row', (r) => r.map((x) => x.dataset.hook));
+  assert.ok(bars.length >= 1 && bars.every((h) => /^blocks\.\d\.hook_(attn|mlp)_out$/.test(h)), String(bars));
+  await screenshot(page, 'explorer-sweep');
+});
+
+test('permalink, export/import and autosave restore identical parameters and heatmap', async () => {
+  assert.ok(fitted, 'needs the fit of the previous test');
+  const { context, page, cells } = fitted;
+  const table = await page.textContent('#result-table');
+
+  // Permalink: a fresh browser (no storage) opens the link and shows the same result.
+  await page.click('#share');
+  const link = await page.inputValue('#permalink');
+  assert.match(link, /#r=as1\./);
+  const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const { page: p2, errors: e2 } = await openPage(other, link);
+  await waitAttr(p2, 'data-permalink', 'ready');
+  assert.deepEqual(await heatmapCells(p2), cells, 'heatmap from the link (values bit-exact)');
+  assert.equal(await p2.textContent('#result-table'), table);
+  assert.equal(await p2.inputValue('#custom-rows').then((t) => t.split('\n').length), 16, 'task restored');
+  await waitAttr(p2, 'data-model', 'ready');
+  await waitAttr(p2, 'data-steer');
+  await screenshot(p2, 'explorer-permalink');
+  assert.deepEqual(e2, []);
+  await other.close();
+
+  // JSON export → import in a fresh browser; safetensors export carries TransformerLens names.
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const jsonPath = path.join(artifactsDir, 'result.json');
+  fs.mkdirSync(artifactsDir, { recursive: true });
+  await json.saveAs(jsonPath);
+  const [st] = await Promise.all([page.waitForEvent('download'), page.click('#export-safetensors')]);
+  const stPath = path.join(artifactsDir, 'theta.safetensors');
+  await st.saveAs(stPath);
+  const bytes = fs.readFileSync(stPath);
+  const headerLen = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8'));
+  assert.deepEqual(header['blocks.1.hook_mlp_out.alpha'].shape, [POSITIONS]);
+  assert.equal(header.__metadata__.formula, 'h * (1 + beta * alpha)');
+  const [s, e] = header['blocks.1.hook_mlp_out.alpha'].data_offsets;
+  const alpha = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 8 + headerLen + s, bytes.byteOffset + 8 + headerLen + e));
+  const shown = cells.filter((c) => c.hook === "blocks.1.hook_mlp_out").map((c) => Math.fround(Number(c.value)));
+  assert.deepEqual(Array.from(alpha), shown);
+
+  const third = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const { page: p3 } = await openPage(third, server.url);
+  await p3.setInputFiles('#import-json', jsonPath);
+  await waitAttr(p3, 'data-import', 'ready');
+  assert.deepEqual(await heatmapCells(p3), cells, 'heatmap from the imported file');
+  // A file that is not a result is refused and the shown result stays.
+  await p3.setInputFiles('#import-json', { name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
+  await waitAttr(p3, 'data-import', 'error');
+  assert.match(await p3.textContent('#share-error'), /notes\.json is not an ActivScalar result file/);
+  assert.deepEqual(await heatmapCells(p3), cells);
+  await third.close();
+
+  // Autosave: a reload of the fitting tab brings the result back.
+  await page.goto(server.url);
+  await waitAttr(page, 'data-restored', 'yes');
+  assert.deepEqual(await heatmapCells(page), cells);
+  await context.close();
+});
+
+test('a damaged permalink says so and the page still works', async () => {
+  const context = await browser.newContext();
+  const { page, errors } = await openPage(context, `${server.url}#r=as1.eJzLSM3JyVcozy_KSQEAGgQEXQ`);
+  await waitAttr(page, 'data-permalink', 'error');
+  assert.match(await page.textContent('#share-error'), /damaged or incomplete/);
+  assert.equal(await page.$('#heatmap-panel'), null, 'no result shown');
+  await page.waitForSelector('#load-default:not([disabled])');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
