@@ -206,7 +206,7 @@ fn top_sites(r: &FitResult) -> impl IntoView + use<> {
     (!rows.is_empty()).then(|| {
         view! {
             <table id="top-sites">
-                <thead><tr><th>"hook"</th><th class="num">"position"</th><th>"token"</th><th class="num">"α"</th><th class="num">"effect on mean LD (test)"</th></tr></thead>
+                <thead><tr><th>"hook"</th><th class="num">"position"</th><th>"token"</th><th class="num">"α"</th><th class="num">"mean LD change if zeroed (test)"</th></tr></thead>
                 <tbody>{rows.into_iter().map(|e| view! {
                     <tr>
                         <td><code>{e.hook}</code></td>

@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 
 use activscalar_core::metrics::{evaluate, minimality};
-use activscalar_core::result::{EVAL_BATCH, FitResult};
+use activscalar_core::result::EVAL_BATCH;
 use activscalar_core::tasks::prepare;
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::options::TaskArgs;
-use crate::{Backend, model_arg};
+use crate::{Backend, model_arg, report};
 
 /// Arguments of `eval`.
 #[derive(clap::Args)]
@@ -36,9 +36,7 @@ pub struct Args {
 
 /// Runs `eval`.
 pub fn run(args: Args) -> Result<()> {
-    let text = std::fs::read(&args.result)
-        .with_context(|| format!("reading {}", args.result.display()))?;
-    let saved: FitResult = serde_json::from_slice(&text).context("not a result file")?;
+    let saved = report::read_result(&args.result)?;
     let engine = model_arg::engine(args.backend);
     let m = model_arg::load(&args.model, &engine)?;
     let iv = saved.intervention_for(&m)?;

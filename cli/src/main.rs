@@ -1,6 +1,8 @@
 //! `activscalar`: the native command line over activscalar-core.
 
+mod bench;
 mod eval;
+mod export;
 mod fit;
 mod model_arg;
 mod options;
@@ -37,6 +39,10 @@ enum Command {
     Eval(eval::Args),
     /// Sweep λ_M over a log grid: the minimality / sparsity trade-off.
     Sweep(sweep::Args),
+    /// Export a saved result as safetensors or as a permalink.
+    Export(export::Args),
+    /// Time the benchmark workloads (see docs/BENCHMARKS.md).
+    Bench(bench::Args),
 }
 
 fn main() {
@@ -46,6 +52,8 @@ fn main() {
         Command::Fit(args) => fit::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -1,9 +1,10 @@
 //! `activscalar predict`: top-K next tokens after a prompt.
 
-use activscalar_core::predict::predict;
+use activscalar_core::hooks::Hooks;
+use activscalar_core::predict::predict_with;
 use anyhow::Result;
 
-use crate::{Backend, model_arg};
+use crate::{Backend, model_arg, report};
 
 /// Arguments of `predict`.
 #[derive(clap::Args)]
@@ -20,6 +21,12 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Steer with a result written by `fit` (checked against the model's fingerprint).
+    #[arg(long)]
+    result: Option<std::path::PathBuf>,
+    /// Steering strength β for --result.
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+    beta: f64,
     /// Compute backend.
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
@@ -29,7 +36,23 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let engine = model_arg::engine(args.backend);
     let m = model_arg::load(&args.model, &engine)?;
-    let p = pollster::block_on(predict(&m, &args.prompt, args.top))?;
+    let steering = match &args.result {
+        Some(path) => {
+            let r = report::read_result(path)?;
+            let iv = r.intervention_for(&m)?;
+            let n = m.tokenizer.encode(&args.prompt)?.len();
+            if r.theta.method.is_position_tied() && n != r.theta.dims.positions {
+                eprintln!(
+                    "note: θ covers {} positions, the prompt has {n} tokens; positions are matched from the start",
+                    r.theta.dims.positions
+                );
+            }
+            Some(iv.hooks(args.beta, None))
+        }
+        None => None,
+    };
+    let hooks = steering.as_ref().map(|s| s as &dyn Hooks);
+    let p = pollster::block_on(predict_with(&m, &args.prompt, args.top, hooks))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&p)?);
         return Ok(());

@@ -2,7 +2,15 @@
 
 use activscalar_core::fit::StepReport;
 use activscalar_core::result::FitResult;
+use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+
+/// Reads a result JSON written by `fit` (or exported by the page).
+pub fn read_result(path: &std::path::Path) -> anyhow::Result<FitResult> {
+    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_slice(&text)
+        .with_context(|| format!("{} is not an ActivScalar result file", path.display()))
+}
 
 /// A step progress bar.
 pub fn bar(len: usize, prefix: String) -> ProgressBar {

@@ -4,6 +4,7 @@
 //! the activation-scaling objective and its optimiser. Compiles for native targets and wasm32; the
 //! same code runs on burn's WebGPU backend in the browser and on its pure-Rust CPU backend.
 
+pub mod bench;
 pub mod engine;
 pub mod error;
 pub mod export;

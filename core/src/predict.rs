@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
+use crate::hooks::Hooks;
 use crate::loaders::model_files::LoadedModel;
 use crate::models::TokenBatch;
 
@@ -32,12 +33,22 @@ pub struct Prediction {
 
 /// Runs the model on `prompt` and returns the `k` most likely next tokens.
 pub async fn predict(m: &LoadedModel, prompt: &str, k: usize) -> Result<Prediction> {
+    predict_with(m, prompt, k, None).await
+}
+
+/// [`predict`] with `hooks` applied (e.g. a learned intervention at some β).
+pub async fn predict_with(
+    m: &LoadedModel,
+    prompt: &str,
+    k: usize,
+    hooks: Option<&dyn Hooks>,
+) -> Result<Prediction> {
     let ids = m.tokenizer.encode(prompt)?;
     if ids.is_empty() {
         return Err(CoreError::Input("the prompt is empty".into()));
     }
     let batch = TokenBatch::new(std::slice::from_ref(&ids), m.model.device())?;
-    let logits = m.model.logits_last(&batch, None)?;
+    let logits = m.model.logits_last(&batch, hooks)?;
     let probs = softmax(logits.clone(), 1);
     let logits = read_vec(logits).await.map_err(CoreError::Backend)?;
     let probs = read_vec(probs).await.map_err(CoreError::Backend)?;

@@ -1,0 +1,107 @@
+//! Benchmark workloads (issue #6), shared by the CLI `bench` command and the Python baseline
+//! (which reads the same token ids from [`Workloads::to_json`]):
+//!
+//! - W1: one forward pass of 32 CCC prompts (right-padded) with last-position logits;
+//! - W2: one ActivScalar fit step on 16 equal-length CCC prompts — both β, forward + backward
+//!   + Adam + proximal L1, with the step's metrics read back (what the page shows live).
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::read_vec;
+use crate::error::{CoreError, Result};
+use crate::fit::{FitOptions, Fitter};
+use crate::interventions::Method;
+use crate::loaders::model_files::LoadedModel;
+use crate::models::TokenBatch;
+use crate::tasks::{Example, PreparedTask, TaskSpec, prepare};
+
+/// Prompts in W1.
+pub const W1_PROMPTS: usize = 32;
+/// Prompts in W2.
+pub const W2_PROMPTS: usize = 16;
+
+/// The token ids of both workloads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Workloads {
+    /// W1 prompts (mixed lengths).
+    pub w1: Vec<Vec<u32>>,
+    /// W2 prompts (one length), with (correct, wrong) answer ids.
+    pub w2: Vec<(Vec<u32>, u32, u32)>,
+    /// ActivScalar options of W2.
+    pub w2_options: FitOptions,
+}
+
+impl Workloads {
+    /// Builds both workloads from the CCC task and the model's tokenizer.
+    pub fn ccc(m: &LoadedModel) -> Result<Workloads> {
+        let spec = TaskSpec::ccc(0);
+        let any = prepare(&spec, &m.tokenizer, false)?;
+        let w1: Vec<Vec<u32>> = any
+            .train
+            .iter()
+            .chain(&any.test)
+            .take(W1_PROMPTS)
+            .map(|e| e.ids.clone())
+            .collect();
+        // W2: the largest equal-length group, repeated if it has fewer than 16 prompts.
+        let tied = prepare(&spec, &m.tokenizer, true)?;
+        let group: Vec<&Example> = tied.train.iter().chain(&tied.test).collect();
+        if group.is_empty() || w1.len() < W1_PROMPTS {
+            return Err(CoreError::Input(
+                "too few CCC prompts for the benchmark".into(),
+            ));
+        }
+        let w2 = (0..W2_PROMPTS)
+            .map(|i| {
+                let e = group[i % group.len()];
+                (e.ids.clone(), e.pos, e.neg)
+            })
+            .collect();
+        Ok(Workloads {
+            w1,
+            w2,
+            w2_options: FitOptions::new(Method::ActivScalar),
+        })
+    }
+
+    /// W2 as a prepared task (all prompts in the training split).
+    pub fn w2_task(&self) -> PreparedTask {
+        let train: Vec<Example> = self
+            .w2
+            .iter()
+            .map(|(ids, pos, neg)| Example {
+                row: crate::tasks::Row {
+                    prompt: String::new(),
+                    correct: String::new(),
+                    wrong: String::new(),
+                },
+                ids: ids.clone(),
+                pos: *pos,
+                neg: *neg,
+            })
+            .collect();
+        PreparedTask {
+            length_groups: [(train[0].ids.len(), train.len())].into(),
+            train,
+            test: Vec::new(),
+            dropped: Vec::new(),
+            other_lengths: 0,
+        }
+    }
+}
+
+/// Runs W1 once (until the logits are on the host).
+pub async fn run_w1(m: &LoadedModel, w: &Workloads) -> Result<()> {
+    let batch = TokenBatch::new(&w.w1, m.model.device())?;
+    let logits = m.model.logits_last(&batch, None)?;
+    read_vec(logits).await.map_err(CoreError::Backend)?;
+    Ok(())
+}
+
+/// A W2 fitter: its set-up (base logits) is not part of the timed step.
+pub fn w2_fitter<'m>(m: &'m LoadedModel, w: &Workloads, task: &PreparedTask) -> Result<Fitter<'m>> {
+    let mut o = w.w2_options.clone();
+    o.steps = usize::MAX;
+    o.patience = usize::MAX;
+    Fitter::new(&m.model, task, o, None)
+}
