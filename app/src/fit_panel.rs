@@ -36,14 +36,18 @@ pub fn FitPanel() -> impl IntoView {
     let plus_only = RwSignal::new(false);
     let l1 = RwSignal::new("prox-adam".to_string());
 
-    // A new method brings its default λ_M, unless λ_M was set by hand (or by a loaded result).
+    // A new method brings its default λ_M and learning rate, unless they were set by hand
+    // (or by a loaded result).
     Effect::new(move |prev: Option<Method>| {
         let m = method.get();
-        if let Some(p) = prev
-            && p != m
-            && lambda_m.get_untracked() == FitOptions::new(p).lambda_m
-        {
-            lambda_m.set(FitOptions::new(m).lambda_m);
+        if let Some(p) = prev.filter(|&p| p != m) {
+            let (old, new) = (FitOptions::new(p), FitOptions::new(m));
+            if lambda_m.get_untracked() == old.lambda_m {
+                lambda_m.set(new.lambda_m);
+            }
+            if lr.get_untracked() == old.lr {
+                lr.set(new.lr);
+            }
         }
         m
     });

@@ -162,10 +162,13 @@ pub fn SharePanel() -> impl IntoView {
                     .map_err(|e| format!("{name} is not an ActivScalar result file ({e})"))
             });
             match parsed {
-                Ok(r) if r.format_version > FORMAT_VERSION => message.set(Some(Err(format!(
-                    "{name} was written by a newer version (format {}, this page reads up to {FORMAT_VERSION})",
-                    r.format_version
-                )))),
+                Ok(r) if r.format_version > FORMAT_VERSION => {
+                    message.set(Some(Err(format!(
+                        "{name} was written by a newer version (format {}, this page reads up to {FORMAT_VERSION})",
+                        r.format_version
+                    ))));
+                    mark_body("data-import", "error");
+                }
                 Ok(r) => {
                     message.set(Some(Ok(format!("Imported {name}."))));
                     state.result.set(Some((Rc::new(r), Origin::Import(name))));

@@ -78,7 +78,12 @@ impl FitOptions {
             effectiveness: Effectiveness::Margin,
             directions: Directions::Both,
             l1_mode: L1Mode::ProximalAdam,
-            lr: 0.05,
+            // DynScalar's α = w·h sums D products, so one Adam step of size lr on every w_d
+            // moves α by about lr·Σ|h_d|: at 0.05 it diverged on SmolLM2 (docs/RESULTS.md).
+            lr: match method {
+                Method::DynScalar => 1e-4,
+                _ => 0.05,
+            },
             steps: 200,
             patience: 30,
             batch_size: 0,
@@ -94,14 +99,19 @@ pub struct StepReport {
     /// 1-based step number.
     pub step: usize,
     /// Total loss of the step's batch.
+    #[serde(deserialize_with = "crate::result::f64_or_nan")]
     pub loss: f64,
     /// Effectiveness term (summed over β).
+    #[serde(deserialize_with = "crate::result::f64_or_nan")]
     pub effectiveness: f64,
     /// Faithfulness term (summed over β, before λ_F).
+    #[serde(deserialize_with = "crate::result::f64_or_nan")]
     pub faithfulness: f64,
     /// ‖θ‖₁ before the step.
+    #[serde(deserialize_with = "crate::result::f64_or_nan")]
     pub l1: f64,
     /// Batch flip accuracy at β = +1.
+    #[serde(deserialize_with = "crate::result::f64_or_nan")]
     pub flip_plus: f64,
     /// Batch flip accuracy at β = −1 (`None` when only +1 is trained).
     pub flip_minus: Option<f64>,

@@ -16,14 +16,19 @@ use crate::tasks::Example;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DirectionMetrics {
     /// β.
+    #[serde(deserialize_with = "crate::result::f64_or_nan")]
     pub beta: f64,
     /// Share of prompts with sign(LD_β) = sign(β).
+    #[serde(deserialize_with = "crate::result::f64_or_nan")]
     pub flip_accuracy: f64,
     /// Mean LD_β.
+    #[serde(deserialize_with = "crate::result::f64_or_nan")]
     pub mean_ld: f64,
     /// Mean KL(p̄₀ ‖ p̄_β) over non-answer tokens.
+    #[serde(deserialize_with = "crate::result::f64_or_nan")]
     pub kl: f64,
     /// Mean change of the probability mass outside {y⁺, y⁻} (steered − base).
+    #[serde(deserialize_with = "crate::result::f64_or_nan")]
     pub other_mass_change: f64,
 }
 
@@ -33,8 +38,10 @@ pub struct SplitMetrics {
     /// Number of prompts.
     pub n: usize,
     /// Base model: mean LD.
+    #[serde(deserialize_with = "crate::result::f64_or_nan")]
     pub base_mean_ld: f64,
     /// Base model: share of prompts with LD > 0 (prefers the correct answer).
+    #[serde(deserialize_with = "crate::result::f64_or_nan")]
     pub base_accuracy: f64,
     /// β = +1.
     pub plus: DirectionMetrics,

@@ -12,6 +12,12 @@ use crate::loaders::model_files::{LoadedModel, ModelInfo};
 use crate::metrics::{Minimality, SplitMetrics, evaluate, minimality, site_effects};
 use crate::tasks::{PreparedTask, TaskSpec, prepare};
 
+/// Reads a number that JSON may hold as `null` (serde_json writes NaN and ±∞ so) as NaN, so a
+/// result whose loss curve ends in a non-finite step can still be read back.
+pub fn f64_or_nan<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
 /// Version of the result format written by this build.
 pub const FORMAT_VERSION: u32 = 1;
 /// Prompts per evaluation batch.

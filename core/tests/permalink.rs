@@ -144,3 +144,15 @@ fn safetensors_export_names_hooks_and_keeps_values() {
         assert_eq!(n_tensors, d.sites * d.layers * per_site);
     }
 }
+
+#[test]
+fn results_with_a_non_finite_loss_curve_read_back_from_json() {
+    let m = tiny();
+    let mut r = fit(&m, Method::ActivScalar);
+    r.history[0].loss = f64::INFINITY;
+    r.history[0].faithfulness = f64::NAN;
+    let json = serde_json::to_string(&r).unwrap();
+    let back: FitResult = serde_json::from_str(&json).unwrap();
+    assert!(back.history[0].loss.is_nan() && back.history[0].faithfulness.is_nan());
+    assert_eq!(back.theta, r.theta);
+}

@@ -1,0 +1,103 @@
+// The bad-input matrix of docs/RELIABILITY.md in a real browser: each bad input gets a clear
+// message and the page keeps what it had (the loaded model, the shown result).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, launchBrowser, openPage, distDir, repoRoot } from './harness.mjs';
+
+const fixtures = path.join(repoRoot, 'models', 'fixtures');
+const tiny = (f) => fs.readFileSync(path.join(fixtures, 'tiny-llama', f));
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer({ '/': distDir, '/fixtures/': fixtures });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Clears `name` on <body>, runs `action`, waits until the page sets it to a final state. */
+async function expectAttr(page, name, wanted, action) {
+  await page.evaluate((n) => document.body.removeAttribute(n), name);
+  await action();
+  await page.waitForFunction((n) => !['running', null].includes(document.body.getAttribute(n)), name);
+  const alerts = await page.$$eval('[role=alert]', (a) => a.map((e) => e.textContent).join(' | '));
+  assert.equal(await page.getAttribute('body', name), wanted, `${name}: ${alerts}`);
+}
+
+test('bad model files, bad task rows, a non-finite fit and a foreign result: clear messages, nothing lost', async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const { page, errors } = await openPage(context, `${server.url}?model=fixtures/tiny-llama/`);
+  await page.waitForSelector('body[data-model="ready"]');
+  const card = () => page.getAttribute('#model-card', 'data-arch');
+
+  // Wrong file type: the loaded model stays.
+  await expectAttr(page, 'data-model', 'error', () =>
+    page.setInputFiles('#model-files', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') }));
+  assert.match(await page.textContent('#model-error'), /expected a \.gguf file, or config\.json \+ tokenizer\.json \+ \*\.safetensors/);
+  assert.equal(await card(), 'llama');
+
+  // A config of an unknown architecture.
+  const config = JSON.parse(tiny('config.json'));
+  config.model_type = 'mamba';
+  await expectAttr(page, 'data-model', 'error', () =>
+    page.setInputFiles('#model-files', [
+      { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(config)) },
+      { name: 'tokenizer.json', mimeType: 'application/json', buffer: tiny('tokenizer.json') },
+      { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: tiny('model.safetensors') },
+    ]));
+  assert.match(await page.textContent('#model-error'), /unsupported: architecture `mamba`.*supported: gpt2, gpt_neox/);
+  assert.equal(await card(), 'llama');
+
+  // Multi-token and empty answers are dropped with reasons; unequal prompt lengths are set aside.
+  await page.selectOption('#task-kind', 'custom');
+  await page.fill('#custom-rows', 'prompt,correct,wrong\nkfjd,a,b\nqpwo,a,b\nzmxn,a,b\nhgvk,a,b\ntyruiopqwe,a,b\nplmz,alpha beta,b\nwqkj,,b\n');
+  await expectAttr(page, 'data-task', 'ready', () => page.click('#check-task'));
+  const check = await page.textContent('#task-check');
+  assert.match(check, /2 rows dropped \(answers must be single, different tokens\)/);
+  assert.match(check, /1 rows set aside: prompts have different token lengths/);
+  await page.click('#task-check summary');
+  const reasons = await page.textContent('#task-check ul');
+  assert.match(reasons, /empty answer/);
+  assert.match(reasons, /answer "alpha beta" is \d+ tokens/);
+  // A task with no usable rows.
+  await page.fill('#custom-rows', 'prompt,correct,wrong\nkfjd,,b\n');
+  await expectAttr(page, 'data-task', 'error', () => page.click('#check-task'));
+  assert.match(await page.textContent('#task-error'), /usable rows/);
+
+  // A loss that becomes infinite: the fit stops, says so and keeps the last finite parameters.
+  await page.fill('#custom-rows', fs.readFileSync(path.join(fixtures, 'tiny-llama-planted.jsonl'), 'utf8'));
+  await page.click('#fit-panel summary');
+  await page.fill('#margin', '1e39');
+  await page.dispatchEvent('#margin', 'change');
+  await expectAttr(page, 'data-fit', 'done', () => page.click('#run-fit'));
+  assert.match(await page.textContent('#fit-message'), /The fit stopped: the loss became inf at step 1.*last parameters with a finite loss were kept/);
+  assert.equal(await page.$$eval('#heatmap-panel rect.cell', (c) => c.length), 24, 'the kept (identity) result is shown');
+
+  // A result learned on another model: shown, but the β dial refuses and the page says why.
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const result = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
+  result.model.weights_sha256 = '0'.repeat(64);
+  await expectAttr(page, 'data-import', 'ready', () =>
+    page.setInputFiles('#import-json', { name: 'foreign.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(result)) }));
+  await page.waitForSelector('#model-mismatch');
+  assert.match(await page.textContent('#steer-panel'), /not the one this result was learned on/);
+  // … and a result from a newer format version is refused.
+  result.format_version = 99;
+  await expectAttr(page, 'data-import', 'error', () =>
+    page.setInputFiles('#import-json', { name: 'newer.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(result)) }));
+  assert.match(await page.textContent('#share-error'), /newer\.json was written by a newer version/);
+
+  // Untrusted strings are rendered as text, never as markup.
+  await page.fill('#custom-rows', 'prompt,correct,wrong\n<img src=x onerror=alert(1)>kfjd,,b\nqpwo,a,b\nzmxn,a,b\n');
+  await expectAttr(page, 'data-task', 'ready', () => page.click('#check-task'));
+  await page.click('#task-check summary');
+  assert.match(await page.textContent('#task-check ul'), /<img src=x onerror=alert\(1\)>kfjd → empty answer/);
+  assert.equal(await page.$('#task-panel img'), null);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
