@@ -26,7 +26,7 @@ function golden(name) {
 }
 
 async function waitModel(page) {
-  await page.waitForSelector('body[data-model]', { timeout: 120_000 });
+  await page.waitForSelector('body[data-model]');
   const state = await page.getAttribute('body', 'data-model');
   assert.equal(state, 'ready', state === 'error' ? await page.textContent('#model-error') : 'model not ready');
 }
@@ -36,7 +36,7 @@ async function checkPrediction(page, goldenName) {
   const g = golden(goldenName).prompts[0];
   await page.fill('#prompt', g.text);
   await page.click('#predict');
-  await page.waitForSelector('body[data-prediction="ready"]', { timeout: 120_000 });
+  await page.waitForSelector('body[data-prediction="ready"]');
   const rows = await page.$$eval('#prediction tbody tr', (trs) =>
     trs.map((tr) => ({ id: Number(tr.dataset.id), logit: Number(tr.dataset.logit) })),
   );
@@ -51,7 +51,7 @@ async function checkPrediction(page, goldenName) {
 
 test('dropped Hugging Face files (tiny GPT-2) run on WebGPU and match transformers', async () => {
   const { page, errors } = await openPage(browser, server.url);
-  await page.waitForSelector('body[data-backend="webgpu"]', { timeout: 120_000 });
+  await page.waitForSelector('body[data-backend="webgpu"]');
   const dir = path.join(fixtures, 'tiny-gpt2');
   await page.setInputFiles('#model-files', ['config.json', 'tokenizer.json', 'model.safetensors'].map((f) => path.join(dir, f)));
   await waitModel(page);
@@ -78,12 +78,12 @@ test('a Hugging Face folder URL (tiny Pythia/GPT-NeoX, f16 weights) matches tran
 
 test('a truncated GGUF is refused with a clear message and the page keeps working', async () => {
   const { page } = await openPage(browser, server.url);
-  await page.waitForSelector('body[data-backend]', { timeout: 120_000 });
+  await page.waitForSelector('body[data-backend]');
   const whole = fs.readFileSync(path.join(fixtures, 'tiny-llama.gguf'));
   await page.setInputFiles('#model-files', { name: 'broken.gguf', mimeType: 'application/octet-stream', buffer: whole.subarray(0, 20_000) });
-  await page.waitForSelector('body[data-model="error"]', { timeout: 60_000 });
+  await page.waitForSelector('body[data-model="error"]');
   assert.match(await page.textContent('#model-error'), /broken\.gguf: file is truncated/);
   // Still usable: a good model loads afterwards.
   await page.setInputFiles('#model-files', path.join(fixtures, 'tiny-llama.gguf'));
-  await page.waitForSelector('#model-card[data-arch="llama"]', { timeout: 60_000 });
+  await page.waitForSelector('#model-card[data-arch="llama"]');
 });
