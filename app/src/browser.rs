@@ -22,11 +22,55 @@ pub async fn yield_now() {
     let _ = JsFuture::from(promise).await;
 }
 
-/// Downloads `url`, reporting (bytes so far, total if known) as chunks arrive.
-pub async fn fetch_bytes(
+/// Name of the Cache Storage bucket that keeps downloaded models between visits.
+const MODEL_CACHE: &str = "activscalar-models-v1";
+
+/// Where a fetched file came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The browser's Cache Storage (an earlier visit downloaded it).
+    Cache,
+    /// The network.
+    Network,
+}
+
+async fn model_cache() -> Option<web_sys::Cache> {
+    let caches = web_sys::window()?.caches().ok()?;
+    JsFuture::from(caches.open(MODEL_CACHE))
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+/// Downloads `url` with progress (source, bytes so far, total if known) and keeps the file in
+/// Cache Storage, so the next visit reads it from disk instead of the network. Without Cache
+/// Storage (e.g. an insecure origin) it just fetches.
+pub async fn fetch_cached(
     url: &str,
-    mut progress: impl FnMut(u64, Option<u64>),
-) -> Result<Vec<u8>, String> {
+    mut progress: impl FnMut(Source, u64, Option<u64>),
+) -> Result<(Vec<u8>, Source), String> {
+    let cache = model_cache().await;
+    if let Some(cache) = &cache
+        && let Ok(hit) = JsFuture::from(cache.match_with_str(url)).await
+        && let Ok(resp) = hit.dyn_into::<web_sys::Response>()
+    {
+        let bytes = read_body(&resp, |d, t| progress(Source::Cache, d, t)).await?;
+        return Ok((bytes, Source::Cache));
+    }
+    let resp = fetch_response(url).await?;
+    // Cache a copy while we read ours; a full disk or quota only costs the next visit.
+    let stored = cache
+        .as_ref()
+        .and_then(|c| resp.clone().ok().map(|copy| c.put_with_str(url, &copy)));
+    let bytes = read_body(&resp, |d, t| progress(Source::Network, d, t)).await?;
+    if let Some(p) = stored {
+        let _ = JsFuture::from(p).await;
+    }
+    Ok((bytes, Source::Network))
+}
+
+async fn fetch_response(url: &str) -> Result<web_sys::Response, String> {
     let window = web_sys::window().ok_or("no window")?;
     let resp: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
         .await
@@ -36,6 +80,14 @@ pub async fn fetch_bytes(
     if !resp.ok() {
         return Err(format!("could not fetch {url}: HTTP {}", resp.status()));
     }
+    Ok(resp)
+}
+
+/// Reads a response's body, reporting (bytes so far, total if known) as chunks arrive.
+async fn read_body(
+    resp: &web_sys::Response,
+    mut progress: impl FnMut(u64, Option<u64>),
+) -> Result<Vec<u8>, String> {
     let total = resp
         .headers()
         .get("content-length")

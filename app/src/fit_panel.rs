@@ -252,8 +252,8 @@ fn start_fit(
                         "The fit stopped: {why}. The last parameters with a finite loss were kept."
                     )),
                     Stopped => Some(format!(
-                        "Stopped after {} steps; the parameters so far are kept.",
-                        r.steps_run
+                        "Stopped after {} steps; the best parameters so far (step {}) are kept.",
+                        r.steps_run, r.best_step
                     )),
                     _ => None,
                 });
@@ -293,9 +293,9 @@ fn result_table(r: &FitResult) -> impl IntoView + use<> {
             <tbody>{row("train", &r.train)}{row("test", &r.test)}</tbody>
         </table>
         <p class="hint" id="result-summary">
-            {format!("{} · {} active of {} sites (τ = {}) · {} parameters · L1 {:.3} · {} steps ({}) · {:.1} s on {}",
+            {format!("{} · {} active of {} sites (τ = {}) · {} parameters · L1 {:.3} · {} steps ({}; θ of the lowest objective, step {}) · {:.1} s on {}",
                 r.options.method.as_str(), mn.active_sites, mn.n_sites, mn.tau, mn.n_params, mn.l1,
-                r.steps_run, stop_text(&r.stop_reason), r.seconds, r.backend)}
+                r.steps_run, stop_text(&r.stop_reason), r.best_step, r.seconds, r.backend)}
         </p>
     }
 }

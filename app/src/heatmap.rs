@@ -36,6 +36,41 @@ impl Cell {
     }
 }
 
+/// Arrow keys (and Home/End) move the focus between cells of one heatmap: the grid is a single
+/// tab stop, entered at its top-left cell.
+fn move_focus(
+    ev: &web_sys::KeyboardEvent,
+    layer: usize,
+    col: usize,
+    last_row: usize,
+    last_col: usize,
+) {
+    use wasm_bindgen::JsCast;
+    let (l, c) = match ev.key().as_str() {
+        "ArrowUp" => (layer.saturating_sub(1), col),
+        "ArrowDown" => ((layer + 1).min(last_row), col),
+        "ArrowLeft" => (layer, col.saturating_sub(1)),
+        "ArrowRight" => (layer, (col + 1).min(last_col)),
+        "Home" => (layer, 0),
+        "End" => (layer, last_col),
+        _ => return,
+    };
+    ev.prevent_default();
+    let next = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|cell| cell.parent_element())
+        .and_then(|svg| {
+            svg.query_selector(&format!("rect[data-layer='{l}'][data-col='{c}']"))
+                .ok()
+                .flatten()
+        })
+        .and_then(|e| e.dyn_into::<web_sys::SvgElement>().ok());
+    if let Some(next) = next {
+        let _ = next.focus();
+    }
+}
+
 const CELL_W: f64 = 34.0;
 const CELL_H: f64 = 14.0;
 const LEFT: f64 = 30.0;
@@ -110,14 +145,20 @@ fn heatmaps(r: &FitResult, hovered: RwSignal<Option<String>>) -> impl IntoView +
                     let y = TOP + CELL_H * c.layer as f64;
                     let text = c.describe(what);
                     let (t1, t2) = (text.clone(), text.clone());
+                    let (layer, col) = (c.layer, c.position.unwrap_or(0));
+                    let (rows, last_col) = (d.layers, cols - 1);
                     view! {
                         <rect class="cell" x=x y=y width=CELL_W - 1.0 height=CELL_H - 1.0
                             fill=color(c.value)
                             data-hook=c.hook.clone()
+                            data-layer=layer
+                            data-col=col
                             data-pos=c.position.map(|p| p.to_string()).unwrap_or_default()
                             data-value=c.value
+                            tabindex=if layer == 0 && col == 0 { "0" } else { "-1" }
                             on:mouseenter=move |_| hovered.set(Some(t1.clone()))
-                            on:focus=move |_| hovered.set(Some(t2.clone()))>
+                            on:focus=move |_| hovered.set(Some(t2.clone()))
+                            on:keydown=move |ev| move_focus(&ev, layer, col, rows - 1, last_col)>
                             <title>{text}</title>
                         </rect>
                     }

@@ -1,5 +1,6 @@
 //! ActivScalar Explorer: the browser front end. Talks to `activscalar_core` only.
 
+mod bench_panel;
 mod browser;
 mod charts;
 mod engine_status;
@@ -40,6 +41,9 @@ fn App() -> impl IntoView {
                     <task_panel::TaskPanel/>
                     <fit_panel::FitPanel/>
                     <predict_panel::PredictPanel/>
+                    <Show when=|| browser::query_param("bench").is_some()>
+                        <bench_panel::BenchPanel/>
+                    </Show>
                 </div>
                 <div class="column">
                     <share_panel::SharePanel/>

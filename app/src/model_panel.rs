@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::browser::{fetch_bytes, mark_body, query_param, read_file, yield_now};
+use crate::browser::{Source, fetch_cached, mark_body, query_param, read_file, yield_now};
 use crate::state::{AppState, use_state};
 
 /// Where the default model is served from (copied into dist/ by Trunk).
@@ -80,6 +80,11 @@ async fn install(
     }
 }
 
+/// The files of a model at `url` (from the browser cache when an earlier visit fetched them).
+pub async fn fetch_model_files(url: &str) -> Result<Vec<NamedBytes>, String> {
+    fetch_model(url.to_string(), RwSignal::new(Status::Idle)).await
+}
+
 /// Downloads the files of a model at `url`: a `.gguf`, or a folder with the Hugging Face files.
 async fn fetch_model(url: String, status: RwSignal<Status>) -> Result<Vec<NamedBytes>, String> {
     let names: Vec<String> = if url.to_lowercase().ends_with(".gguf") {
@@ -94,13 +99,25 @@ async fn fetch_model(url: String, status: RwSignal<Status>) -> Result<Vec<NamedB
     let mut files = Vec::new();
     for name in names {
         let short = name.rsplit('/').next().unwrap_or(&name).to_string();
-        let bytes = fetch_bytes(&name, |done, total| {
+        let (bytes, source) = fetch_cached(&name, |source, done, total| {
+            let verb = match source {
+                Source::Cache => "Reading from the browser cache",
+                Source::Network => "Downloading",
+            };
             status.set(Status::Busy {
-                what: format!("Downloading {short}: {:.1} MB", done as f64 / 1e6),
+                what: format!("{verb} {short}: {:.1} MB", done as f64 / 1e6),
                 fraction: total.map(|t| done as f64 / t.max(1) as f64),
             })
         })
         .await?;
+        mark_body(
+            "data-model-source",
+            if source == Source::Cache {
+                "cache"
+            } else {
+                "network"
+            },
+        );
         files.push(NamedBytes { name: short, bytes });
     }
     Ok(files)

@@ -3,7 +3,7 @@
 //! base model's logit difference and accuracy.
 
 use activscalar_core::metrics::{SplitMetrics, evaluate};
-use activscalar_core::tasks::{PreparedTask, TaskSource, TaskSpec, custom, prepare};
+use activscalar_core::tasks::{CCC_CONFLICTS, PreparedTask, TaskSource, TaskSpec, custom, prepare};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -28,6 +28,7 @@ pub fn TaskPanel() -> impl IntoView {
     let state = use_state();
     let kind = RwSignal::new("ccc".to_string());
     let context_free = RwSignal::new(false);
+    let conflicts = RwSignal::new(CCC_CONFLICTS as f64);
     let ioi_rows = RwSignal::new(120.0f64);
     let seed = RwSignal::new(0.0f64);
     let train_pct = RwSignal::new(50.0f64);
@@ -45,13 +46,14 @@ pub fn TaskPanel() -> impl IntoView {
             },
             _ => TaskSource::Ccc {
                 context_free: context_free.get(),
+                conflicts: conflicts.get().clamp(1.0, 20.0) as usize,
             },
         };
-        Ok(TaskSpec {
+        Ok(TaskSpec::new(
             source,
-            seed: seed.get().max(0.0) as u64,
-            train_fraction: (train_pct.get() / 100.0).clamp(0.05, 0.95),
-        })
+            seed.get().max(0.0) as u64,
+            (train_pct.get() / 100.0).clamp(0.05, 0.95),
+        ))
     });
     Effect::new(move |_| {
         if let Ok(s) = spec.get() {
@@ -64,12 +66,15 @@ pub fn TaskPanel() -> impl IntoView {
         if let Some((r, _)) = state.result.get() {
             show_task(
                 &r.task,
-                kind,
-                context_free,
-                ioi_rows,
-                seed,
-                train_pct,
-                custom_text,
+                Controls {
+                    kind,
+                    context_free,
+                    conflicts,
+                    ioi_rows,
+                    seed,
+                    train_pct,
+                    custom_text,
+                },
             );
         }
     });
@@ -136,6 +141,7 @@ pub fn TaskPanel() -> impl IntoView {
                     <label><input type="checkbox" id="context-free" prop:checked=move || context_free.get()
                         on:change=move |ev| context_free.set(event_target_checked(&ev))/>
                         " context-free prompt “{capital} is in”"</label>
+                    <NumberInput id="ccc-conflicts" label="conflicts per capital" value=conflicts step=1.0/>
                 </Show>
                 <Show when=move || kind.get() == "ioi">
                     <NumberInput id="ioi-rows" label="rows" value=ioi_rows step=10.0/>
@@ -170,28 +176,36 @@ pub fn TaskPanel() -> impl IntoView {
     }
 }
 
-/// Sets the controls to show `t`.
-fn show_task(
-    t: &TaskSpec,
+/// The panel's controls.
+#[derive(Clone, Copy)]
+struct Controls {
     kind: RwSignal<String>,
     context_free: RwSignal<bool>,
+    conflicts: RwSignal<f64>,
     ioi_rows: RwSignal<f64>,
     seed: RwSignal<f64>,
     train_pct: RwSignal<f64>,
     custom_text: RwSignal<String>,
-) {
+}
+
+/// Sets the controls to show `t`.
+fn show_task(t: &TaskSpec, c: Controls) {
     match &t.source {
-        TaskSource::Ccc { context_free: c } => {
-            kind.set("ccc".into());
-            context_free.set(*c);
+        TaskSource::Ccc {
+            context_free: free,
+            conflicts: k,
+        } => {
+            c.kind.set("ccc".into());
+            c.context_free.set(*free);
+            c.conflicts.set(*k as f64);
         }
         TaskSource::Ioi { n } => {
-            kind.set("ioi".into());
-            ioi_rows.set(*n as f64);
+            c.kind.set("ioi".into());
+            c.ioi_rows.set(*n as f64);
         }
         TaskSource::Custom { rows } => {
-            kind.set("custom".into());
-            custom_text.set(
+            c.kind.set("custom".into());
+            c.custom_text.set(
                 rows.iter()
                     .map(|r| serde_json::json!({"prompt": r.prompt, "correct": r.correct, "wrong": r.wrong}).to_string())
                     .collect::<Vec<_>>()
@@ -199,8 +213,8 @@ fn show_task(
             );
         }
     }
-    seed.set(t.seed as f64);
-    train_pct.set((t.train_fraction * 100.0).round());
+    c.seed.set(t.seed as f64);
+    c.train_pct.set((t.train_fraction * 100.0).round());
 }
 
 fn checked_view(c: Checked) -> impl IntoView {

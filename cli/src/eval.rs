@@ -26,6 +26,9 @@ pub struct Args {
     /// With --task ccc: the context-free prompt.
     #[arg(long)]
     context_free: bool,
+    /// With --task ccc: conflicting countries per capital.
+    #[arg(long, default_value_t = activscalar_core::tasks::CCC_CONFLICTS)]
+    conflicts: usize,
     /// With --task: its seed.
     #[arg(long, default_value_t = 0)]
     task_seed: u64,
@@ -44,6 +47,8 @@ pub fn run(args: Args) -> Result<()> {
         Some(t) => TaskArgs {
             task: t.clone(),
             context_free: args.context_free,
+            conflicts: args.conflicts,
+            aligned_only: false,
             ioi_rows: 120,
             task_seed: args.task_seed,
             train_fraction: 0.5,

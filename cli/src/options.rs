@@ -27,6 +27,13 @@ pub struct TaskArgs {
     /// CCC: use the context-free prompt "{capital} is in".
     #[arg(long)]
     pub context_free: bool,
+    /// CCC: conflicting countries per capital (one row each).
+    #[arg(long, default_value_t = activscalar_core::tasks::CCC_CONFLICTS)]
+    pub conflicts: usize,
+    /// Keep only the largest group of aligned prompts (one length) for every method — e.g.
+    /// train DynScalar on one prompt length, then `eval` it on others.
+    #[arg(long)]
+    pub aligned_only: bool,
     /// IOI: number of rows to sample.
     #[arg(long, default_value_t = 120)]
     pub ioi_rows: usize,
@@ -44,6 +51,7 @@ impl TaskArgs {
         let source = match self.task.as_str() {
             "ccc" => TaskSource::Ccc {
                 context_free: self.context_free,
+                conflicts: self.conflicts,
             },
             "ioi" => TaskSource::Ioi { n: self.ioi_rows },
             path => {
@@ -54,11 +62,9 @@ impl TaskArgs {
                 }
             }
         };
-        Ok(TaskSpec {
-            source,
-            seed: self.task_seed,
-            train_fraction: self.train_fraction,
-        })
+        let mut spec = TaskSpec::new(source, self.task_seed, self.train_fraction);
+        spec.aligned_only = self.aligned_only;
+        Ok(spec)
     }
 }
 

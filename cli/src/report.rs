@@ -44,11 +44,12 @@ pub fn on_step(pb: &ProgressBar, r: &StepReport) {
 /// Prints the result table (train and test).
 pub fn print_result(r: &FitResult) {
     println!(
-        "\n{} on {} ({} steps, {:?}, {:.1} s on {})",
+        "\n{} on {} ({} steps, {:?}, θ of step {}, {:.1} s on {})",
         r.options.method.as_str(),
         r.task.name(),
         r.steps_run,
         r.stop_reason,
+        r.best_step,
         r.seconds,
         r.backend
     );

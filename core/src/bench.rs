@@ -64,6 +64,33 @@ impl Workloads {
         })
     }
 
+    /// The same shapes from random token ids, for models whose tokenizer cannot spell the
+    /// CCC prompts (tiny test models) or for random-weight models: W1 32 prompts of 8–16
+    /// tokens, W2 16 prompts of 12 tokens.
+    pub fn synthetic(vocab: usize, seed: u64) -> Workloads {
+        let mut rng = crate::rng::Rng::new(seed);
+        let vocab = vocab.max(3);
+        let mut prompt = |len: usize| -> Vec<u32> {
+            (0..len).map(|_| 1 + rng.below(vocab - 1) as u32).collect()
+        };
+        let w1 = (0..W1_PROMPTS).map(|i| prompt(8 + i % 9)).collect();
+        let w2 = (0..W2_PROMPTS).map(|_| (prompt(12), 1, 2)).collect();
+        Workloads {
+            w1,
+            w2,
+            w2_options: FitOptions::new(Method::ActivScalar),
+        }
+    }
+
+    /// CCC workloads when the model's tokenizer allows them, else [`Workloads::synthetic`];
+    /// the flag says which.
+    pub fn for_model(m: &LoadedModel) -> (Workloads, bool) {
+        match Workloads::ccc(m) {
+            Ok(w) => (w, true),
+            Err(_) => (Workloads::synthetic(m.model.config().vocab_size, 0), false),
+        }
+    }
+
     /// W2 as a prepared task (all prompts in the training split).
     pub fn w2_task(&self) -> PreparedTask {
         let train: Vec<Example> = self
@@ -82,6 +109,7 @@ impl Workloads {
             .collect();
         PreparedTask {
             length_groups: [(train[0].ids.len(), train.len())].into(),
+            aligned_on: String::new(),
             train,
             test: Vec::new(),
             dropped: Vec::new(),

@@ -201,9 +201,13 @@ pub struct Fitter<'m> {
     iv: Intervention,
     adam: Adam,
     step: usize,
-    /// Lowest loss so far (for early stopping).
+    /// Lowest objective so far (loss plus λ_M·L1 when L1 is a proximal step).
     best_loss: f64,
     since_best: usize,
+    /// θ at the lowest objective so far, and the step it was measured at: a fit that ends
+    /// (budget, early stop, Stop button) returns this θ.
+    best: Vec<Tensor<1>>,
+    best_step: usize,
     /// The last θ whose loss was finite (restored on NaN/Inf).
     last_good: Vec<Tensor<1>>,
     stop: Option<StopReason>,
@@ -313,6 +317,8 @@ impl<'m> Fitter<'m> {
             order: (0..batches.len()).collect(),
             batches,
             best_loss: f64::INFINITY,
+            best: iv.leaves.clone(),
+            best_step: 0,
             last_good: iv.leaves.clone(),
             iv,
             adam,
@@ -344,9 +350,23 @@ impl<'m> Fitter<'m> {
         self.stop.is_some()
     }
 
-    /// Ends the fit at the user's request.
+    /// Ends the fit at the user's request, keeping the best θ so far.
     pub fn stop(&mut self) {
-        self.stop.get_or_insert(StopReason::Stopped);
+        if self.stop.is_none() {
+            self.stop = Some(StopReason::Stopped);
+            self.keep_best();
+        }
+    }
+
+    /// The step whose θ is (or will be, when the fit ends) the result: the lowest objective.
+    pub fn best_step(&self) -> usize {
+        self.best_step
+    }
+
+    fn keep_best(&mut self) {
+        if self.best_step > 0 {
+            self.iv.leaves = self.best.clone();
+        }
     }
 
     /// Runs one optimiser step; returns its report, or `None` when the fit has ended.
@@ -413,18 +433,29 @@ impl<'m> Fitter<'m> {
             return Ok(Some(report));
         }
         // Early stop on the loss *before* this update (the one θ was measured at).
-        self.last_good = measured;
-        if report.loss < self.best_loss * (1.0 - 1e-4 * self.best_loss.signum()) {
+        let objective = match o.l1_mode {
+            L1Mode::Loss => report.loss,
+            _ => report.loss + o.lambda_m * report.l1,
+        };
+        if objective < self.best_loss * (1.0 - 1e-4 * self.best_loss.signum()) {
             self.since_best = 0;
         } else {
             self.since_best += 1;
         }
-        self.best_loss = self.best_loss.min(report.loss);
+        if objective < self.best_loss {
+            self.best_loss = objective;
+            self.best = measured.clone();
+            self.best_step = self.step;
+        }
+        self.last_good = measured;
         self.history.push(report);
         if self.step >= o.steps {
             self.stop = Some(StopReason::Budget);
         } else if self.since_best >= o.patience {
             self.stop = Some(StopReason::EarlyStop);
+        }
+        if self.stop.is_some() {
+            self.keep_best();
         }
         Ok(Some(report))
     }
@@ -458,6 +489,7 @@ pub async fn warm_up(model: &Model) -> Result<()> {
         dropped: Vec::new(),
         other_lengths: 0,
         length_groups: [(4, 2)].into(),
+        aligned_on: String::new(),
     };
     let mut opts = FitOptions::new(Method::ActivScalar);
     opts.steps = 1;

@@ -6,7 +6,7 @@
 
 pub mod bench;
 pub mod engine;
-pub mod error;
+pub use activscalar_formats::error;
 pub mod export;
 pub mod fit;
 pub mod hooks;
@@ -23,7 +23,7 @@ pub mod rng;
 pub mod steer;
 pub mod sweep;
 pub mod tasks;
-pub mod tokenizer;
+pub use activscalar_formats::tokenizer;
 
 pub use burn::tensor::{Device, Tensor, TensorData};
 pub use error::{CoreError, Result};

@@ -95,6 +95,10 @@ pub struct FitResult {
     pub options: FitOptions,
     /// Steps run.
     pub steps_run: usize,
+    /// The step whose θ this is: the lowest objective seen (0 in results older than this field,
+    /// which kept the last θ).
+    #[serde(default)]
+    pub best_step: usize,
     /// Why it ended.
     pub stop_reason: StopReason,
     /// Backend it ran on.
@@ -219,6 +223,7 @@ pub async fn finish(
         task: spec.clone(),
         minimality: minimality(&iv, &host, opts.tau),
         steps_run: fitter.steps_run(),
+        best_step: fitter.best_step(),
         stop_reason: fitter.stop_reason().cloned().unwrap_or(StopReason::Stopped),
         backend: backend.to_string(),
         seconds,

@@ -43,6 +43,7 @@ fn task(train: Vec<Example>, test: Vec<Example>) -> PreparedTask {
     let len = train[0].ids.len();
     PreparedTask {
         length_groups: [(len, train.len() + test.len())].into(),
+        aligned_on: String::new(),
         train,
         test,
         dropped: vec![],
@@ -306,6 +307,50 @@ fn every_method_flips_a_small_task_in_both_directions() {
             train.plus.flip_accuracy >= 0.9 && train.minus.flip_accuracy >= 0.9,
             "{method:?}: {train:?} after {} steps",
             fit.steps_run()
+        );
+    }
+}
+
+#[test]
+fn a_fit_returns_the_theta_of_its_lowest_objective_also_when_stopped() {
+    let m = tiny();
+    let mut ex = planted_examples(&m, 8, 6, 23, 4);
+    let test = ex.split_off(6);
+    let prepared = task(ex, test);
+    // A learning rate large enough that the objective does not fall monotonically.
+    let mut opts = FitOptions::new(Method::ActivScalar);
+    (opts.steps, opts.lr, opts.lambda_m, opts.patience) = (25, 1.5, 0.01, 1000);
+    for stop_at in [None, Some(12)] {
+        let mut fit = Fitter::new(&m.model, &prepared, opts.clone(), None).unwrap();
+        let mut measured = Vec::new();
+        loop {
+            if Some(fit.steps_run()) == stop_at {
+                fit.stop();
+            }
+            let before = pollster::block_on(fit.intervention().to_host()).unwrap();
+            if pollster::block_on(fit.step()).unwrap().is_none() {
+                break;
+            }
+            measured.push(before);
+        }
+        let objective: Vec<f64> = fit
+            .history
+            .iter()
+            .map(|r| r.loss + opts.lambda_m * r.l1)
+            .collect();
+        let best = (0..objective.len())
+            .min_by(|&a, &b| objective[a].total_cmp(&objective[b]))
+            .unwrap();
+        assert_ne!(
+            best + 1,
+            objective.len(),
+            "lr too small for this test: {objective:?}"
+        );
+        assert_eq!(fit.best_step(), best + 1);
+        assert_eq!(
+            pollster::block_on(fit.intervention().to_host()).unwrap(),
+            measured[best],
+            "stop_at {stop_at:?}"
         );
     }
 }

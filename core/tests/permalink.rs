@@ -28,11 +28,7 @@ fn fit(m: &LoadedModel, method: Method) -> FitResult {
         wrong: "b".into(),
     })
     .collect();
-    let spec = TaskSpec {
-        source: TaskSource::Custom { rows },
-        seed: 1,
-        train_fraction: 0.5,
-    };
+    let spec = TaskSpec::new(TaskSource::Custom { rows }, 1, 0.5);
     let mut o = FitOptions::new(method);
     o.steps = 4;
     pollster::block_on(run_fit(m, &spec, o, "cpu", |_| {}, || false))

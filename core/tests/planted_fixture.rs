@@ -119,13 +119,13 @@ fn planted_fixture_is_current_and_flips() {
         "fixture out of date: rerun with UPDATE_FIXTURES=1"
     );
 
-    let spec = TaskSpec {
-        source: TaskSource::Custom {
+    let spec = TaskSpec::new(
+        TaskSource::Custom {
             rows: custom::parse(&text).unwrap(),
         },
-        seed: 0,
-        train_fraction: 0.5,
-    };
+        0,
+        0.5,
+    );
     let task = prepare(&spec, &m.tokenizer, true).unwrap();
     assert_eq!(
         task.train.len() + task.test.len(),

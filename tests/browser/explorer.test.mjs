@@ -1,31 +1,22 @@
 // The explorer's flows in a real browser (headless Chromium, WebGPU on SwiftShader) with the
 // tiny Llama fixture: define a task, fit it live, read the heatmap, turn the β dial, share a
 // permalink, export / import, autosave, and a λ_M sweep.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, screenshot, distDir, repoRoot, artifactsDir } from './harness.mjs';
+import { setUp, openPage, screenshot, distDir, repoRoot, artifactsDir } from './harness.mjs';
 
 const fixtures = path.join(repoRoot, 'models', 'fixtures');
 const planted = fs.readFileSync(path.join(fixtures, 'tiny-llama-planted.jsonl'), 'utf8');
 const LAYERS = 2;
 const POSITIONS = 6;
 
-let server;
-let browser;
+const env = setUp({ '/': distDir, '/fixtures/': fixtures });
 /** The fitted page of the first test, reused by the second. */
 let fitted;
-before(async () => {
-  server = await startServer({ '/': distDir, '/fixtures/': fixtures });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
-const pageUrl = () => `${server.url}?model=fixtures/tiny-llama/`;
+const pageUrl = () => `${env.server.url}?model=fixtures/tiny-llama/`;
 
 async function waitAttr(page, name, wanted, timeout = 300_000) {
   await page.waitForFunction(
@@ -70,7 +61,7 @@ async function fitPlanted(context) {
 }
 
 test('a fit flips the planted task, draws named heatmap cells, and the β dial moves the answer', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   const { page, errors } = await fitPlanted(context);
 
   const flips = await page.$$eval('#result-table tr[data-split="train"] td', (tds) => tds.map((td) => td.textContent));
@@ -88,6 +79,12 @@ test('a fit flips the planted task, draws named heatmap cells, and the β dial m
   }
   await page.hover(`#heatmap-panel rect.cell[data-hook="blocks.1.hook_mlp_out"][data-pos="${POSITIONS - 1}"]`);
   assert.match(await page.textContent('#heatmap-hover'), /^blocks\.1\.hook_mlp_out · position 5 ".+" · α = /);
+  // Keyboard: each heatmap is one tab stop; arrow keys walk its cells and name them.
+  await page.focus('#heatmap-panel figure[data-site="mlp_out"] rect.cell[tabindex="0"]');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+  assert.match(await page.textContent('#heatmap-hover'), /^blocks\.1\.hook_mlp_out · position 5 /);
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.layer), '1');
 
   // β dial: the correct answer's probability moves with β, and β = 0 is the base model.
   await waitAttr(page, 'data-steer');
@@ -130,7 +127,7 @@ test('permalink, export/import and autosave restore identical parameters and hea
   await page.click('#share');
   const link = await page.inputValue('#permalink');
   assert.match(link, /#r=as1\./);
-  const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const other = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const { page: p2, errors: e2 } = await openPage(other, link);
   await waitAttr(p2, 'data-permalink', 'ready');
   assert.deepEqual(await heatmapCells(p2), cells, 'heatmap from the link (values bit-exact)');
@@ -160,8 +157,8 @@ test('permalink, export/import and autosave restore identical parameters and hea
   const shown = cells.filter((c) => c.hook === "blocks.1.hook_mlp_out").map((c) => Math.fround(Number(c.value)));
   assert.deepEqual(Array.from(alpha), shown);
 
-  const third = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const { page: p3 } = await openPage(third, server.url);
+  const third = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const { page: p3 } = await openPage(third, env.server.url);
   await p3.setInputFiles('#import-json', jsonPath);
   await waitAttr(p3, 'data-import', 'ready');
   assert.deepEqual(await heatmapCells(p3), cells, 'heatmap from the imported file');
@@ -173,15 +170,15 @@ test('permalink, export/import and autosave restore identical parameters and hea
   await third.close();
 
   // Autosave: a reload of the fitting tab brings the result back.
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await waitAttr(page, 'data-restored', 'yes');
   assert.deepEqual(await heatmapCells(page), cells);
   await context.close();
 });
 
 test('a damaged permalink says so and the page still works', async () => {
-  const context = await browser.newContext();
-  const { page, errors } = await openPage(context, `${server.url}#r=as1.eJzLSM3JyVcozy_KSQEAGgQEXQ`);
+  const context = await env.browser.newContext();
+  const { page, errors } = await openPage(context, `${env.server.url}#r=as1.eJzLSM3JyVcozy_KSQEAGgQEXQ`);
   await waitAttr(page, 'data-permalink', 'error');
   assert.match(await page.textContent('#share-error'), /damaged or incomplete/);
   assert.equal(await page.$('#heatmap-panel'), null, 'no result shown');

@@ -4,6 +4,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -63,6 +64,23 @@ export async function launchBrowser({ webgpu = true } = {}) {
     headless: true,
     args,
   });
+}
+
+/**
+ * Starts a server for `roots` and a browser before the file's tests and closes both after;
+ * returns an object whose `server` and `browser` are set once the tests run.
+ */
+export function setUp(roots = { '/': distDir }, browserOptions = {}) {
+  const env = {};
+  before(async () => {
+    env.server = await startServer(roots);
+    env.browser = await launchBrowser(browserOptions);
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }
 
 /** Opens `url` in a fresh page that records console errors, returns { page, errors }. */

@@ -1,25 +1,16 @@
 // The model core in a real browser on WebGPU: tiny fixture models load from bytes (dropped
 // files or a ?model= URL) and their next-token logits match the transformers goldens.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, screenshot, distDir, repoRoot } from './harness.mjs';
+import { setUp, openPage, screenshot, distDir, repoRoot } from './harness.mjs';
 
 const fixtures = path.join(repoRoot, 'models', 'fixtures');
 // WebGPU reductions run in a different order than the CPU reference.
 const TOL = 1e-3;
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ '/': distDir, '/fixtures/': fixtures });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = setUp({ '/': distDir, '/fixtures/': fixtures });
 
 function golden(name) {
   return JSON.parse(fs.readFileSync(path.join(repoRoot, 'tests', 'parity', 'goldens', `${name}.json`), 'utf8'));
@@ -50,7 +41,7 @@ async function checkPrediction(page, goldenName) {
 }
 
 test('dropped Hugging Face files (tiny GPT-2) run on WebGPU and match transformers', async () => {
-  const { page, errors } = await openPage(browser, server.url);
+  const { page, errors } = await openPage(env.browser, env.server.url);
   await page.waitForSelector('body[data-backend="webgpu"]');
   const dir = path.join(fixtures, 'tiny-gpt2');
   await page.setInputFiles('#model-files', ['config.json', 'tokenizer.json', 'model.safetensors'].map((f) => path.join(dir, f)));
@@ -62,22 +53,28 @@ test('dropped Hugging Face files (tiny GPT-2) run on WebGPU and match transforme
 });
 
 test('a GGUF from a ?model= URL (tiny Llama, quantised) matches the llama.cpp-dequantised golden', async () => {
-  const { page, errors } = await openPage(browser, `${server.url}?model=fixtures/tiny-llama.gguf`);
+  const { page, errors } = await openPage(env.browser, `${env.server.url}?model=fixtures/tiny-llama.gguf`);
   await waitModel(page);
   assert.equal(await page.getAttribute('#model-card', 'data-arch'), 'llama');
+  await checkPrediction(page, 'tiny-llama-gguf');
+  assert.equal(await page.getAttribute('body', 'data-model-source'), 'network');
+  // The next visit reads the file from Cache Storage instead of the network.
+  await page.reload();
+  await waitModel(page);
+  assert.equal(await page.getAttribute('body', 'data-model-source'), 'cache');
   await checkPrediction(page, 'tiny-llama-gguf');
   assert.deepEqual(errors, []);
 });
 
 test('a Hugging Face folder URL (tiny Pythia/GPT-NeoX, f16 weights) matches transformers', async () => {
-  const { page } = await openPage(browser, `${server.url}?model=fixtures/tiny-neox/`);
+  const { page } = await openPage(env.browser, `${env.server.url}?model=fixtures/tiny-neox/`);
   await waitModel(page);
   assert.equal(await page.getAttribute('#model-card', 'data-arch'), 'gpt_neox');
   await checkPrediction(page, 'tiny-neox');
 });
 
 test('a truncated GGUF is refused with a clear message and the page keeps working', async () => {
-  const { page } = await openPage(browser, server.url);
+  const { page } = await openPage(env.browser, env.server.url);
   await page.waitForSelector('body[data-backend]');
   const whole = fs.readFileSync(path.join(fixtures, 'tiny-llama.gguf'));
   await page.setInputFiles('#model-files', { name: 'broken.gguf', mimeType: 'application/octet-stream', buffer: whole.subarray(0, 20_000) });

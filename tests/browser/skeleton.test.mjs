@@ -1,26 +1,17 @@
 // The walking skeleton in a real browser: the page starts burn on WebGPU and runs one
 // autodiff + Adam step whose result is known exactly.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, screenshot } from './harness.mjs';
+import { setUp, launchBrowser, openPage, screenshot } from './harness.mjs';
 
 // One Adam step moves each coordinate by lr against the sign of its gradient
 // (core/src/engine.rs: start [1, -2, 0.5, 3], target [0, 0, 1, 1], lr 0.25).
 const EXPECTED_X = [0.75, -1.75, 0.75, 2.75];
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = setUp();
 
 test('page starts burn on WebGPU and runs an autodiff + Adam step', async () => {
-  const { page, errors } = await openPage(browser, server.url);
+  const { page, errors } = await openPage(env.browser, env.server.url);
   await page.waitForSelector('body[data-backend]', { timeout: 180_000 });
   const backend = await page.getAttribute('body', 'data-backend');
   await screenshot(page, 'skeleton');
@@ -37,7 +28,7 @@ test('page starts burn on WebGPU and runs an autodiff + Adam step', async () => 
 test('without WebGPU the page falls back to the CPU with a visible notice', async () => {
   const noGpu = await launchBrowser({ webgpu: false });
   try {
-    const { page } = await openPage(noGpu, server.url);
+    const { page } = await openPage(noGpu, env.server.url);
     await page.waitForSelector('body[data-backend]', { timeout: 180_000 });
     assert.equal(await page.getAttribute('body', 'data-backend'), 'cpu');
     const notice = await page.textContent('.notice');

@@ -3,7 +3,9 @@
 //! into train/test by a seeded shuffle (METHOD.md "Tasks").
 
 mod builtin_lists;
-pub mod custom;
+
+pub use activscalar_formats::custom;
+pub use activscalar_formats::rows::Row;
 
 use std::collections::BTreeMap;
 
@@ -15,17 +17,6 @@ use crate::error::{CoreError, Result};
 use crate::rng::Rng;
 use crate::tokenizer::TextTokenizer;
 
-/// One example: the model should prefer `correct` over `wrong` after `prompt`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Row {
-    /// The prompt text.
-    pub prompt: String,
-    /// Correct answer (y⁺), usually with a leading space.
-    pub correct: String,
-    /// Wrong answer (y⁻).
-    pub wrong: String,
-}
-
 /// Where a task's rows come from; recorded in results so a run can be reproduced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -35,6 +26,10 @@ pub enum TaskSource {
         /// Use the context-free prompt `"{capital} is in"`.
         #[serde(default)]
         context_free: bool,
+        /// Conflicting countries per capital (one row each; results older than this field
+        /// had one).
+        #[serde(default = "one")]
+        conflicts: usize,
     },
     /// Indirect object identification.
     Ioi {
@@ -48,6 +43,26 @@ pub enum TaskSource {
     },
 }
 
+fn one() -> usize {
+    1
+}
+
+/// Default number of conflicting countries per capital in CCC.
+pub const CCC_CONFLICTS: usize = 3;
+
+/// How a built-in row was made: its template and the words filled into it, in prompt order
+/// and spelled as they appear (with their leading spaces). Two prompts are aligned token by
+/// token when they have the same template and each filler has the same token count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// Template id.
+    pub template: String,
+    /// Filled-in words as they appear in the prompt.
+    pub fillers: Vec<String>,
+    /// Rows with the same unit (CCC: the capital) stay on the same side of the train/test split.
+    pub unit: String,
+}
+
 /// A task definition: its source, the split seed and the train share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskSpec {
@@ -57,27 +72,54 @@ pub struct TaskSpec {
     pub seed: u64,
     /// Share of rows used for training (default 0.5).
     pub train_fraction: f64,
+    /// How prompts are grouped for position-tied methods (results older than this field
+    /// grouped by length only).
+    #[serde(default)]
+    pub align: Align,
+    /// Keep only the largest aligned group for every method, not just the position-tied
+    /// ones (e.g. to train DynScalar on one prompt length and evaluate it on others).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aligned_only: bool,
+}
+
+/// How prompts are grouped for the position-tied methods.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Align {
+    /// By token length only (format 1 results).
+    #[default]
+    Length,
+    /// By length, template and filler token counts; rows of one unit on one side of the split.
+    Layout,
 }
 
 impl TaskSpec {
+    /// A task with the current alignment rule.
+    pub fn new(source: TaskSource, seed: u64, train_fraction: f64) -> Self {
+        TaskSpec {
+            source,
+            seed,
+            train_fraction,
+            align: Align::Layout,
+            aligned_only: false,
+        }
+    }
+
     /// Built-in CCC with the default split.
     pub fn ccc(seed: u64) -> Self {
-        TaskSpec {
-            source: TaskSource::Ccc {
+        TaskSpec::new(
+            TaskSource::Ccc {
                 context_free: false,
+                conflicts: CCC_CONFLICTS,
             },
             seed,
-            train_fraction: 0.5,
-        }
+            0.5,
+        )
     }
 
     /// Built-in IOI with `n` rows and the default split.
     pub fn ioi(n: usize, seed: u64) -> Self {
-        TaskSpec {
-            source: TaskSource::Ioi { n },
-            seed,
-            train_fraction: 0.5,
-        }
+        TaskSpec::new(TaskSource::Ioi { n }, seed, 0.5)
     }
 
     /// A short name: `ccc`, `ccc-context-free`, `ioi`, `custom`.
@@ -85,8 +127,11 @@ impl TaskSpec {
         match self.source {
             TaskSource::Ccc {
                 context_free: false,
+                ..
             } => "ccc",
-            TaskSource::Ccc { context_free: true } => "ccc-context-free",
+            TaskSource::Ccc {
+                context_free: true, ..
+            } => "ccc-context-free",
             TaskSource::Ioi { .. } => "ioi",
             TaskSource::Custom { .. } => "custom",
         }
@@ -94,47 +139,82 @@ impl TaskSpec {
 
     /// The rows, before tokenisation.
     pub fn rows(&self) -> Vec<Row> {
+        self.rows_with_layout()
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect()
+    }
+
+    /// The rows with how each was made (built-in tasks), for aligning prompts.
+    pub fn rows_with_layout(&self) -> Vec<(Row, Option<Layout>)> {
         match &self.source {
-            TaskSource::Ccc { context_free } => ccc_rows(*context_free, self.seed),
+            TaskSource::Ccc {
+                context_free,
+                conflicts,
+            } => ccc_rows(*context_free, *conflicts, self.seed),
             TaskSource::Ioi { n } => ioi_rows(*n, self.seed),
-            TaskSource::Custom { rows } => rows.clone(),
+            TaskSource::Custom { rows } => rows.iter().map(|r| (r.clone(), None)).collect(),
         }
     }
 }
 
-/// CCC rows: each capital paired with another pair's country as the conflicting context.
-pub fn ccc_rows(context_free: bool, seed: u64) -> Vec<Row> {
+/// CCC rows: each capital paired with `conflicts` other pairs' countries as the conflicting
+/// context, one row each (with the context-free prompt: one row per capital).
+pub fn ccc_rows(context_free: bool, conflicts: usize, seed: u64) -> Vec<(Row, Option<Layout>)> {
     let n = CAPITALS.len();
     let mut rng = Rng::new(seed);
-    CAPITALS
-        .iter()
-        .map(|&(capital, country)| {
-            let other = loop {
-                let (_, c) = CAPITALS[rng.below(n)];
-                if c != country {
-                    break c;
-                }
-            };
-            let prompt = if context_free {
-                format!("{capital} is in")
+    let mut rows = Vec::new();
+    for &(capital, country) in CAPITALS {
+        let mut others: Vec<&str> = Vec::new();
+        while others.len() < conflicts.clamp(1, n - 1) {
+            let (_, c) = CAPITALS[rng.below(n)];
+            if c != country && !others.contains(&c) {
+                others.push(c);
+            }
+        }
+        if context_free {
+            others.truncate(1);
+        }
+        for other in others {
+            let (prompt, template, fillers) = if context_free {
+                (
+                    format!("{capital} is in"),
+                    "ccc-context-free",
+                    vec![capital.to_string()],
+                )
             } else {
-                format!("{capital} is the capital of {other}. {capital} is in")
+                (
+                    format!("{capital} is the capital of {other}. {capital} is in"),
+                    "ccc",
+                    vec![
+                        capital.to_string(),
+                        format!(" {other}"),
+                        format!(" {capital}"),
+                    ],
+                )
             };
-            Row {
+            let row = Row {
                 prompt,
                 correct: format!(" {country}"),
                 wrong: format!(" {other}"),
-            }
-        })
-        .collect()
+            };
+            let layout = Layout {
+                template: template.into(),
+                fillers,
+                unit: capital.into(),
+            };
+            rows.push((row, Some(layout)));
+        }
+    }
+    rows
 }
 
 /// IOI rows: a random template and two distinct names; answer = the indirect object.
-pub fn ioi_rows(n: usize, seed: u64) -> Vec<Row> {
+pub fn ioi_rows(n: usize, seed: u64) -> Vec<(Row, Option<Layout>)> {
     let mut rng = Rng::new(seed);
     (0..n)
-        .map(|_| {
-            let t = IOI_TEMPLATES[rng.below(IOI_TEMPLATES.len())];
+        .map(|i| {
+            let t = rng.below(IOI_TEMPLATES.len());
             let a = NAMES[rng.below(NAMES.len())];
             let b = loop {
                 let b = NAMES[rng.below(NAMES.len())];
@@ -142,11 +222,17 @@ pub fn ioi_rows(n: usize, seed: u64) -> Vec<Row> {
                     break b;
                 }
             };
-            Row {
-                prompt: t.replace("{A}", a).replace("{B}", b),
+            let row = Row {
+                prompt: IOI_TEMPLATES[t].replace("{A}", a).replace("{B}", b),
                 correct: format!(" {a}"),
                 wrong: format!(" {b}"),
-            }
+            };
+            let layout = Layout {
+                template: format!("ioi-{t}"),
+                fillers: vec![format!(" {a}"), format!(" {b}")],
+                unit: i.to_string(),
+            };
+            (row, Some(layout))
         })
         .collect()
 }
@@ -178,6 +264,10 @@ pub struct PreparedTask {
     pub other_lengths: usize,
     /// Prompt token length → number of usable rows, before choosing a length.
     pub length_groups: BTreeMap<usize, usize>,
+    /// Which aligned group was kept (position-tied methods), e.g. "12 tokens, template ccc,
+    /// filler token counts [1, 1, 1]"; empty when all rows are used.
+    #[serde(default)]
+    pub aligned_on: String,
 }
 
 impl PreparedTask {
@@ -192,9 +282,10 @@ impl PreparedTask {
         }
         if self.other_lengths > 0 {
             s += &format!(
-                "; {} rows set aside: prompts have different token lengths {:?}, the largest group is used",
+                "; {} rows set aside: this method needs prompts aligned token by token (lengths {:?}); the largest aligned group is used ({})",
                 self.other_lengths,
-                self.length_groups.keys().collect::<Vec<_>>()
+                self.length_groups.keys().collect::<Vec<_>>(),
+                self.aligned_on
             );
         }
         s
@@ -222,12 +313,23 @@ fn single_token(tok: &TextTokenizer, answer: &str) -> std::result::Result<u32, S
     }
 }
 
+/// A usable row with what it is aligned by and which split unit it belongs to.
+struct Candidate {
+    example: Example,
+    /// Prompt length, template and filler token counts: equal keys mean aligned positions.
+    key: (usize, String, Vec<usize>),
+    unit: String,
+}
+
 /// Tokenises, filters and splits `spec`. With `equal_lengths` (ActivScalar, SteerVec) only the
-/// largest group of equally long prompts is kept.
+/// largest group of *aligned* prompts is kept: equally long and, for built-in tasks, made from
+/// the same template with fillers of the same token counts, so position p is the same word in
+/// every prompt. Rows that share a unit (a CCC capital) stay on one side of the split.
 pub fn prepare(spec: &TaskSpec, tok: &TextTokenizer, equal_lengths: bool) -> Result<PreparedTask> {
     let mut dropped = Vec::new();
-    let mut usable = Vec::new();
-    for row in spec.rows() {
+    let mut usable: Vec<Candidate> = Vec::new();
+    for (i, (row, layout)) in spec.rows_with_layout().into_iter().enumerate() {
+        let layout = layout.filter(|_| spec.align == Align::Layout);
         let checked = single_token(tok, &row.correct)
             .and_then(|p| single_token(tok, &row.wrong).map(|n| (p, n)))
             .and_then(|(p, n)| {
@@ -239,7 +341,22 @@ pub fn prepare(spec: &TaskSpec, tok: &TextTokenizer, equal_lengths: bool) -> Res
             });
         match (checked, tok.encode(&row.prompt)) {
             (Ok((pos, neg)), Ok(ids)) if !ids.is_empty() => {
-                usable.push(Example { row, ids, pos, neg })
+                let (template, counts, unit) = match layout {
+                    Some(l) => {
+                        let counts = l
+                            .fillers
+                            .iter()
+                            .map(|f| tok.encode_plain(f).map(|ids| ids.len()))
+                            .collect::<Result<Vec<_>>>()?;
+                        (l.template, counts, l.unit)
+                    }
+                    None => (String::new(), Vec::new(), format!("row {i}")),
+                };
+                usable.push(Candidate {
+                    key: (ids.len(), template, counts),
+                    example: Example { row, ids, pos, neg },
+                    unit,
+                })
             }
             (Ok(_), Ok(_)) => dropped.push((row, "empty prompt".to_string())),
             (Err(why), _) => dropped.push((row, why)),
@@ -247,19 +364,27 @@ pub fn prepare(spec: &TaskSpec, tok: &TextTokenizer, equal_lengths: bool) -> Res
         }
     }
     let mut length_groups = BTreeMap::new();
-    for e in &usable {
-        *length_groups.entry(e.ids.len()).or_insert(0) += 1;
+    for c in &usable {
+        *length_groups.entry(c.key.0).or_insert(0) += 1;
     }
     let mut other_lengths = 0;
-    if equal_lengths && length_groups.len() > 1 {
-        // Largest group; ties go to the longer prompts.
-        let (&len, _) = length_groups
+    let mut aligned_on = String::new();
+    if equal_lengths || spec.aligned_only {
+        let mut groups: BTreeMap<&(usize, String, Vec<usize>), usize> = BTreeMap::new();
+        for c in &usable {
+            *groups.entry(&c.key).or_insert(0) += 1;
+        }
+        // Largest group; ties go to the longer prompts, then the first key.
+        if let Some((key, _)) = groups
             .iter()
-            .max_by_key(|&(l, n)| (*n, *l))
-            .expect("non-empty");
-        let before = usable.len();
-        usable.retain(|e| e.ids.len() == len);
-        other_lengths = before - usable.len();
+            .max_by_key(|&(k, n)| (*n, k.0, std::cmp::Reverse(*k)))
+        {
+            let key = (*key).clone();
+            aligned_on = describe_key(&key);
+            let before = usable.len();
+            usable.retain(|c| c.key == key);
+            other_lengths = before - usable.len();
+        }
     }
     if usable.len() < 2 {
         return Err(CoreError::Input(format!(
@@ -272,17 +397,63 @@ pub fn prepare(spec: &TaskSpec, tok: &TextTokenizer, equal_lengths: bool) -> Res
                 .unwrap_or_default()
         )));
     }
-    Rng::new(spec.seed.wrapping_add(1)).shuffle(&mut usable);
-    let n_train =
-        ((usable.len() as f64 * spec.train_fraction).round() as usize).clamp(1, usable.len() - 1);
-    let test = usable.split_off(n_train);
+    let (train, test) = split_by_unit(usable, spec.seed.wrapping_add(1), spec.train_fraction);
     Ok(PreparedTask {
-        train: usable,
+        train,
         test,
         dropped,
         other_lengths,
         length_groups,
+        aligned_on,
     })
+}
+
+fn describe_key((len, template, counts): &(usize, String, Vec<usize>)) -> String {
+    if template.is_empty() {
+        format!("{len} tokens")
+    } else {
+        format!("{len} tokens, template {template}, filler token counts {counts:?}")
+    }
+}
+
+/// Seeded shuffle of the units, then whole units go to train until it holds its share of rows.
+/// Both sides get at least one row.
+fn split_by_unit(
+    mut rows: Vec<Candidate>,
+    seed: u64,
+    train_fraction: f64,
+) -> (Vec<Example>, Vec<Example>) {
+    let mut rng = Rng::new(seed);
+    rng.shuffle(&mut rows);
+    let mut units: Vec<&str> = Vec::new();
+    for c in &rows {
+        if !units.contains(&c.unit.as_str()) {
+            units.push(&c.unit);
+        }
+    }
+    let n = rows.len();
+    let want = ((n as f64 * train_fraction).round() as usize).clamp(1, n - 1);
+    let mut train_units: Vec<String> = Vec::new();
+    let mut taken = 0;
+    for u in &units {
+        if taken >= want || train_units.len() + 1 == units.len() {
+            break;
+        }
+        taken += rows.iter().filter(|c| c.unit == *u).count();
+        train_units.push(u.to_string());
+    }
+    let (train, test): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|c| train_units.contains(&c.unit));
+    let strip = |v: Vec<Candidate>| v.into_iter().map(|c| c.example).collect();
+    if test.is_empty() || train.is_empty() {
+        // A single unit: split its rows.
+        let mut all: Vec<Example> = strip(train);
+        all.extend(test.into_iter().map(|c| c.example));
+        let t = all.split_off(want);
+        return (all, t);
+    }
+    (strip(train), strip(test))
 }
 
 #[cfg(test)]
@@ -292,17 +463,29 @@ mod tests {
     #[test]
     fn builtin_tasks_have_enough_rows_and_no_self_conflicts() {
         assert!(CAPITALS.len() >= 60 && NAMES.len() >= 40 && IOI_TEMPLATES.len() >= 10);
-        for r in ccc_rows(false, 3) {
+        let ccc = ccc_rows(false, 3, 3);
+        assert_eq!(ccc.len(), 3 * CAPITALS.len());
+        for (r, l) in &ccc {
             assert_ne!(r.correct, r.wrong);
             assert!(r.prompt.ends_with(" is in"));
+            let l = l.as_ref().expect("built-in rows have a layout");
+            assert_eq!(l.fillers.concat().replace(' ', ""), {
+                let cap = r.prompt.split(" is the capital").next().unwrap();
+                format!("{cap}{}{cap}", r.wrong.trim()).replace(' ', "")
+            });
+        }
+        // The three conflicts of a capital are different countries.
+        for chunk in ccc.chunks(3) {
+            assert!(chunk[0].0.wrong != chunk[1].0.wrong && chunk[1].0.wrong != chunk[2].0.wrong);
+            assert!(chunk[0].0.wrong != chunk[2].0.wrong);
         }
         let ioi = ioi_rows(50, 3);
         assert_eq!(ioi.len(), 50);
         assert!(
             ioi.iter()
-                .all(|r| r.correct != r.wrong && r.prompt.contains(r.wrong.trim()))
+                .all(|(r, _)| r.correct != r.wrong && r.prompt.contains(r.wrong.trim()))
         );
-        assert_eq!(ccc_rows(false, 3), ccc_rows(false, 3));
+        assert_eq!(ccc_rows(false, 3, 3), ccc_rows(false, 3, 3));
         assert_ne!(ioi_rows(20, 1), ioi_rows(20, 2));
     }
 }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::error::{CoreError, Result};
-use crate::loaders::gguf::{GgufFile, MetaValue};
+use crate::gguf::{GgufFile, MetaValue};
 
 /// A tokenizer plus what the model expects around the text.
 pub struct TextTokenizer {
@@ -26,6 +26,13 @@ impl TextTokenizer {
     /// From the bytes of a Hugging Face `tokenizer.json`. Special tokens (such as a BOS)
     /// are added the way the file's post-processor says.
     pub fn from_json_bytes(bytes: &[u8]) -> Result<TextTokenizer> {
+        // The tokenizers crate panics (`expect("Helper")`) on a syntax error inside some
+        // components, and a panic ends the page: check the JSON's syntax first (found by
+        // fuzzing; core/fuzz/regressions/tokenizer_json).
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| CoreError::Tokenizer(format!("tokenizer.json is not UTF-8 text: {e}")))?;
+        serde_json::from_str::<serde::de::IgnoredAny>(text)
+            .map_err(|e| CoreError::Tokenizer(format!("tokenizer.json is not valid JSON: {e}")))?;
         let inner = tokenizers::Tokenizer::from_bytes(bytes)
             .map_err(|e| CoreError::Tokenizer(format!("tokenizer.json could not be read: {e}")))?;
         Ok(TextTokenizer {
@@ -81,7 +88,9 @@ impl TextTokenizer {
             .iter()
             .enumerate()
             .filter(|(_, t)| **t == 3 || **t == 4)
-            .map(|(i, t)| json!({"id": i, "content": tokens[i], "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": *t == 3}))
+            // A hostile file may list more token types than tokens: ignore the extra ones.
+            .filter_map(|(i, t)| tokens.get(i).map(|content| (i, t, content)))
+            .map(|(i, t, content)| json!({"id": i, "content": content, "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": *t == 3}))
             .collect();
         let byte_level = |use_regex: bool| json!({"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": use_regex});
         let pre_tokenizer = match pre {

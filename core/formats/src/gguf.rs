@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use super::bytes::Reader;
-use super::dequant::{self, DType};
-use super::{HostTensor, WeightSource};
+use crate::bytes::Reader;
+use crate::dequant::{self, DType};
 use crate::error::{CoreError, Result};
+use crate::{HostTensor, WeightSource};
 
 /// Most dimensions a GGUF tensor may have.
 const MAX_DIMS: u32 = 4;

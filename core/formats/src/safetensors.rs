@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::bytes::Reader;
-use super::dequant::{self, DType};
-use super::{HostTensor, WeightSource};
+use crate::bytes::Reader;
+use crate::dequant::{self, DType};
 use crate::error::{CoreError, Result};
+use crate::{HostTensor, WeightSource};
 
 /// Largest JSON header we accept (the format's own limit is 100 MB).
 pub const MAX_HEADER_BYTES: usize = 100 << 20;

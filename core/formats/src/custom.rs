@@ -1,8 +1,8 @@
 //! Custom tasks from pasted text, CSV (header `prompt,correct,wrong`) or JSONL
 //! (`{"prompt": …, "correct": …, "wrong": …}` per line). Answers keep their leading spaces.
 
-use super::Row;
 use crate::error::{CoreError, Result};
+use crate::rows::Row;
 
 /// Most rows a custom task may have.
 pub const MAX_ROWS: usize = 10_000;

@@ -1,0 +1,219 @@
+//! The browser bench page (`?bench`, optionally `&model=<url>&reps=N`): the benchmark
+//! workloads of docs/BENCHMARKS.md timed on this page's WebGPU device, against burn's CPU
+//! backend in the same page and run as the baseline, plus the time until the model was
+//! interactive. CCC workloads when the model's tokenizer spells them, random-token
+//! workloads of the same shapes otherwise.
+
+use std::rc::Rc;
+
+use activscalar_core::bench::{Workloads, run_w1, w2_fitter};
+use activscalar_core::{Device, LoadedModel, ModelFiles, load_model};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::browser::{mark_body, query_param, yield_now};
+use crate::model_panel::{DEFAULT_MODEL_URL, fetch_model_files};
+use crate::state::use_state;
+use crate::widgets::NumberInput;
+
+/// One measured row.
+#[derive(Clone, Debug)]
+struct Row {
+    workload: &'static str,
+    backend: &'static str,
+    ms: Vec<f64>,
+}
+
+impl Row {
+    fn stats(&self) -> (f64, f64, f64) {
+        let mut v = self.ms.clone();
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2], v[0], v[v.len() - 1])
+    }
+}
+
+/// `performance.now()`: milliseconds since the page started loading.
+fn now_ms() -> f64 {
+    use wasm_bindgen::JsCast;
+    let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    perf.and_then(|p| {
+        let now = js_sys::Reflect::get(&p, &"now".into()).ok()?;
+        now.dyn_into::<js_sys::Function>()
+            .ok()?
+            .call0(&p)
+            .ok()?
+            .as_f64()
+    })
+    .unwrap_or(0.0)
+}
+
+/// Times `reps` runs of W1 and W2 (after one untimed warm-up run each) on `m`.
+async fn measure(
+    m: &LoadedModel,
+    w: &Workloads,
+    backend: &'static str,
+    reps: usize,
+    progress: impl Fn(String),
+) -> Result<Vec<Row>, String> {
+    let mut w1 = Row {
+        workload: "W1 forward, 32 prompts",
+        backend,
+        ms: Vec::new(),
+    };
+    for i in 0..=reps {
+        progress(format!("{backend}: W1 run {i}/{reps}"));
+        yield_now().await;
+        let t = now_ms();
+        run_w1(m, w).await.map_err(|e| e.to_string())?;
+        if i > 0 {
+            w1.ms.push(now_ms() - t);
+        }
+    }
+    let task = w.w2_task();
+    let mut fitter = w2_fitter(m, w, &task).map_err(|e| e.to_string())?;
+    let mut w2 = Row {
+        workload: "W2 ActivScalar step, 16 prompts",
+        backend,
+        ms: Vec::new(),
+    };
+    for i in 0..=reps {
+        progress(format!("{backend}: W2 step {i}/{reps}"));
+        yield_now().await;
+        let t = now_ms();
+        fitter.step().await.map_err(|e| e.to_string())?;
+        if i > 0 {
+            w2.ms.push(now_ms() - t);
+        }
+    }
+    Ok(vec![w1, w2])
+}
+
+/// The bench card (only on `?bench`).
+#[component]
+pub fn BenchPanel() -> impl IntoView {
+    let state = use_state();
+    let url = query_param("model").unwrap_or_else(|| DEFAULT_MODEL_URL.to_string());
+    if query_param("model").is_none() {
+        state.load_request.set(Some(url.clone()));
+    }
+    let reps = RwSignal::new(
+        query_param("reps")
+            .and_then(|r| r.parse::<f64>().ok())
+            .unwrap_or(5.0),
+    );
+    let rows = RwSignal::new(Vec::<Row>::new());
+    let status = RwSignal::new(String::new());
+    let ready_at = RwSignal::new(None::<f64>);
+    let kind = RwSignal::new("");
+    Effect::new(move |_| {
+        if state.model.with(|m| m.is_some()) && ready_at.get_untracked().is_none() {
+            ready_at.set(Some(now_ms()));
+        }
+    });
+    let run = move |_| {
+        let Some(m) = state.model.get_untracked() else {
+            return;
+        };
+        let url = url.clone();
+        let reps = reps.get_untracked().clamp(1.0, 100.0) as usize;
+        state.busy.set(true);
+        rows.set(Vec::new());
+        mark_body("data-bench", "running");
+        spawn_local(async move {
+            let out = run_all(m, url, reps, kind, rows, status).await;
+            state.busy.set(false);
+            match out {
+                Ok(()) => {
+                    status.set("Done.".into());
+                    mark_body("data-bench", "done");
+                }
+                Err(e) => {
+                    status.set(format!("The benchmark failed: {e}"));
+                    mark_body("data-bench", "error");
+                }
+            }
+        });
+    };
+    view! {
+        <section class="card" id="bench-panel">
+            <h2>"Benchmark"</h2>
+            <p class="hint">
+                "W1: one forward pass of 32 prompts (last-position logits read back). W2: one ActivScalar "
+                "step on 16 prompts (both β, forward + backward + Adam, metrics read back). Median of the "
+                "runs after one warm-up; the baseline is burn's CPU backend in this page (WebAssembly, one "
+                "thread), run on the same workloads right after."
+            </p>
+            <p id="bench-ready">
+                {move || ready_at.get().map(|t| format!("Model interactive {:.1} s after the page started loading.", t / 1000.0))}
+            </p>
+            <div class="row">
+                <NumberInput id="bench-reps" label="runs" value=reps step=1.0/>
+                <button id="run-bench" on:click=run
+                    disabled=move || state.model.with(|m| m.is_none()) || state.busy.get()>
+                    "Run benchmark"
+                </button>
+            </div>
+            <p class="hint" id="bench-status" aria-live="polite">{move || status.get()}</p>
+            <Show when=move || !rows.with(Vec::is_empty)>
+                <table id="bench-table">
+                    <thead><tr><th>"workload"</th><th>"backend"</th><th>"median ms"</th><th>"min"</th><th>"max"</th><th>"WebGPU / CPU"</th></tr></thead>
+                    <tbody>{move || table(&rows.get())}</tbody>
+                </table>
+                <p class="hint">{move || format!("Workloads: {}.", kind.get())}</p>
+            </Show>
+        </section>
+    }
+}
+
+async fn run_all(
+    m: Rc<LoadedModel>,
+    url: String,
+    reps: usize,
+    kind: RwSignal<&'static str>,
+    rows: RwSignal<Vec<Row>>,
+    status: RwSignal<String>,
+) -> Result<(), String> {
+    let (w, ccc) = Workloads::for_model(&m);
+    kind.set(if ccc {
+        "CCC prompts of the model's tokenizer"
+    } else {
+        "random token ids (the tokenizer cannot spell the CCC prompts)"
+    });
+    let gpu = measure(&m, &w, "webgpu", reps, |s| status.set(s)).await?;
+    rows.set(gpu);
+    status.set("Loading the model on the CPU backend for the baseline…".into());
+    yield_now().await;
+    let files = fetch_model_files(&url).await?;
+    let cpu_model = ModelFiles::from_named(files)
+        .and_then(|f| load_model(f, &Device::flex()))
+        .map_err(|e| e.to_string())?;
+    let cpu = measure(&cpu_model, &w, "cpu", reps, |s| status.set(s)).await?;
+    rows.update(|r| r.extend(cpu));
+    Ok(())
+}
+
+fn table(rows: &[Row]) -> impl IntoView + use<> {
+    let median = |workload: &str, backend: &str| {
+        rows.iter()
+            .find(|r| r.workload == workload && r.backend == backend)
+            .map(|r| r.stats().0)
+    };
+    rows.iter()
+        .map(|r| {
+            let (med, min, max) = r.stats();
+            let ratio = match (median(r.workload, "webgpu"), median(r.workload, "cpu")) {
+                (Some(g), Some(c)) if r.backend == "webgpu" => format!("{:.2}×", g / c),
+                _ => String::new(),
+            };
+            view! {
+                <tr data-workload=r.workload data-backend=r.backend data-median=med>
+                    <td>{r.workload}</td><td>{r.backend}</td>
+                    <td class="num">{format!("{med:.1}")}</td>
+                    <td class="num">{format!("{min:.1}")}</td>
+                    <td class="num">{format!("{max:.1}")}</td>
+                    <td class="num bench-ratio">{ratio}</td>
+                </tr>
+            }
+        })
+        .collect_view()
+}
