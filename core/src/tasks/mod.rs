@@ -425,22 +425,27 @@ fn split_by_unit(
 ) -> (Vec<Example>, Vec<Example>) {
     let mut rng = Rng::new(seed);
     rng.shuffle(&mut rows);
+    // Units in order of first appearance, with their row counts (linear: custom tasks have up
+    // to 10,000 rows, each its own unit).
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut units: Vec<&str> = Vec::new();
     for c in &rows {
-        if !units.contains(&c.unit.as_str()) {
+        let n = counts.entry(c.unit.as_str()).or_insert(0);
+        if *n == 0 {
             units.push(&c.unit);
         }
+        *n += 1;
     }
     let n = rows.len();
     let want = ((n as f64 * train_fraction).round() as usize).clamp(1, n - 1);
-    let mut train_units: Vec<String> = Vec::new();
+    let mut train_units: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut taken = 0;
     for u in &units {
         if taken >= want || train_units.len() + 1 == units.len() {
             break;
         }
-        taken += rows.iter().filter(|c| c.unit == *u).count();
-        train_units.push(u.to_string());
+        taken += counts[u];
+        train_units.insert(u.to_string());
     }
     let (train, test): (Vec<_>, Vec<_>) = rows
         .into_iter()
