@@ -2,12 +2,13 @@
 
 use std::rc::Rc;
 
-use activscalar_core::engine::{self, Engine, SelfTest};
+use activscalar_core::engine::{self, Engine, GpuLimits, SelfTest};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::prelude::Closure;
 
-use crate::browser::mark_body;
-use crate::state::use_state;
+use crate::browser::{mark_body, query_param};
+use crate::state::{AppState, use_state};
 
 /// Panel showing the backend and the autodiff + Adam self-test result.
 #[component]
@@ -20,6 +21,9 @@ pub fn EngineStatus() -> impl IntoView {
         mark_body("data-backend", engine.kind.as_str());
         test.set(Some(result));
         state.engine.set(Some(Rc::new(engine)));
+        if query_param("test-hooks").is_some() {
+            install_test_hooks(state);
+        }
     });
     let fallback = move || {
         state
@@ -36,9 +40,43 @@ pub fn EngineStatus() -> impl IntoView {
             <h2>"Engine"</h2>
             <p>"Backend: " <strong id="backend">{backend}</strong></p>
             {move || fallback().map(|why| view! { <p class="notice" role="status">{why}</p> })}
+            {move || state.engine.with(|e| e.as_ref().and_then(|e| e.gpu.as_ref()).map(|g| limits_view(&g.limits)))}
             {move || test.get().map(self_test_view)}
         </section>
     }
+}
+
+/// The adapter and the buffer limit that decides which models fit.
+fn limits_view(l: &GpuLimits) -> impl IntoView + use<> {
+    let name = if l.adapter.is_empty() {
+        "unnamed adapter".to_string()
+    } else {
+        l.adapter.clone()
+    };
+    view! {
+        <p class="hint" id="gpu-limits" data-max-tensor-bytes=l.max_tensor_bytes().to_string()>
+            {format!("{name} · largest tensor {:.0} MiB (maxBufferSize {:.0} MiB, maxStorageBufferBindingSize {:.0} MiB)",
+                mib(l.max_tensor_bytes()), mib(l.max_buffer_size), mib(l.max_storage_buffer_binding_size))}
+        </p>
+    }
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// `?test-hooks`: `window.activscalarLoseGpu()` ends the current GPU device the way a driver
+/// reset does (`GPUDevice.destroy()`), so tests can exercise the recovery from a real loss.
+fn install_test_hooks(state: AppState) {
+    let lose = Closure::<dyn Fn()>::new(move || {
+        if let Some(gpu) = state.engine.get_untracked().and_then(|e| e.gpu.clone()) {
+            gpu.destroy();
+        }
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&w, &"activscalarLoseGpu".into(), lose.as_ref());
+    }
+    lose.forget();
 }
 
 fn self_test_view(test: Result<SelfTest, String>) -> impl IntoView {

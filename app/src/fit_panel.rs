@@ -4,16 +4,19 @@
 
 use std::rc::Rc;
 
+use activscalar_core::LoadedModel;
+use activscalar_core::engine::{BackendKind, Engine};
 use activscalar_core::fit::{FitOptions, Fitter, L1Mode, StepReport};
 use activscalar_core::interventions::Method;
 use activscalar_core::objective::{Directions, Effectiveness};
 use activscalar_core::result::{FitResult, finish};
-use activscalar_core::tasks::prepare;
+use activscalar_core::tasks::{TaskSpec, prepare};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::browser::{mark_body, now_seconds, yield_now};
+use crate::browser::{mark_body, now_seconds, sleep_ms, yield_now};
 use crate::charts::{LineChart, PALETTE, Series};
+use crate::model_panel::recover_from_device_loss;
 use crate::state::{AppState, Origin, use_state};
 use crate::widgets::{NumberInput, pct};
 
@@ -225,29 +228,11 @@ fn start_fit(
     message.set(None);
     mark_body("data-fit", "running");
     spawn_local(async move {
-        let out: Result<FitResult, String> = async {
-            let task = prepare(&spec, &model.tokenizer, opts.method.is_position_tied())
-                .map_err(|e| e.to_string())?;
-            let start = now_seconds();
-            let mut fitter =
-                Fitter::new(&model.model, &task, opts, None).map_err(|e| e.to_string())?;
-            while let Some(r) = fitter.step().await.map_err(|e| e.to_string())? {
-                history.update(|h| h.push(r));
-                if stop.get_untracked() {
-                    fitter.stop();
-                }
-                yield_now().await;
-            }
-            let seconds = now_seconds() - start;
-            finish(&model, &spec, &task, &fitter, engine.kind.as_str(), seconds)
-                .await
-                .map_err(|e| e.to_string())
-        }
-        .await;
+        let out = fit_surviving_device_loss(state, model, engine, &spec, opts, history, stop).await;
         match out {
-            Ok(r) => {
+            Ok((r, recovered)) => {
                 use activscalar_core::fit::StopReason::*;
-                message.set(match &r.stop_reason {
+                let ended = match &r.stop_reason {
                     NonFinite(why) => Some(format!(
                         "The fit stopped: {why}. The last parameters with a finite loss were kept."
                     )),
@@ -256,7 +241,9 @@ fn start_fit(
                         r.steps_run, r.best_step
                     )),
                     _ => None,
-                });
+                };
+                let text: Vec<String> = recovered.into_iter().chain(ended).collect();
+                message.set((!text.is_empty()).then(|| text.join(" ")));
                 state.result.set(Some((Rc::new(r), Origin::Fit)));
                 mark_body("data-fit", "done");
             }
@@ -268,6 +255,94 @@ fn start_fit(
         state.busy.set(false);
     });
 }
+
+/// Runs the fit to its end. If the GPU device is lost on the way (driver reset, GPU removed),
+/// moves to a new device (or the CPU), reloads the model and resumes from the best θ so far,
+/// which each step keeps a host copy of. Returns the result and what happened on the way.
+async fn fit_surviving_device_loss(
+    state: AppState,
+    mut model: Rc<LoadedModel>,
+    mut engine: Rc<Engine>,
+    spec: &TaskSpec,
+    opts: FitOptions,
+    history: RwSignal<Vec<StepReport>>,
+    stop: RwSignal<bool>,
+) -> Result<(FitResult, Vec<String>), String> {
+    let task = prepare(spec, &model.tokenizer, opts.method.is_position_tied())
+        .map_err(|e| e.to_string())?;
+    let start = now_seconds();
+    let mut notes = Vec::new();
+    let mut snapshot = None;
+    loop {
+        let mut fitter = match snapshot.take() {
+            Some(s) => Fitter::resume(&model.model, &task, opts.clone(), s),
+            None => Fitter::new(&model.model, &task, opts.clone(), None),
+        }
+        .map_err(|e| e.to_string())?;
+        let run: Result<(), String> = async {
+            while let Some(r) = fitter.step().await.map_err(|e| e.to_string())? {
+                history.update(|h| h.push(r));
+                if stop.get_untracked() {
+                    fitter.stop();
+                }
+                yield_now().await;
+            }
+            Ok(())
+        }
+        .await;
+        match (run.clone(), device_lost(&engine, run.is_err()).await) {
+            (Ok(()), None) => {
+                let seconds = now_seconds() - start;
+                let r = finish(&model, spec, &task, &fitter, engine.kind.as_str(), seconds)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                return Ok((r, notes));
+            }
+            (_, Some(why)) if notes.len() < MAX_RECOVERIES => {
+                let snap = fitter.snapshot();
+                drop(fitter);
+                let at = snap.steps_run;
+                let from = snap.best_step;
+                snapshot = Some(snap);
+                mark_body("data-device-lost", "recovering");
+                (engine, model) = recover_from_device_loss(state).await.map_err(|e| {
+                    format!("The GPU device was lost at step {at} ({why}) and the model could not be reloaded: {e}")
+                })?;
+                mark_body("data-device-lost", "recovered");
+                notes.push(format!(
+                    "The GPU device was lost at step {at} ({why}); the fit resumed on {} from the best parameters so far (step {from}), with Adam's moments restarted.",
+                    match engine.kind {
+                        BackendKind::WebGpu => "a new GPU device",
+                        BackendKind::Cpu => "the CPU",
+                    }
+                ));
+            }
+            (Err(e), _) => return Err(e),
+            (Ok(()), Some(why)) => {
+                return Err(format!(
+                    "The GPU device was lost again ({why}); the fit gave up after {MAX_RECOVERIES} recoveries."
+                ));
+            }
+        }
+    }
+}
+
+/// Why `engine`'s GPU device was lost, if it was. After a failed step the browser's `lost`
+/// event may trail the failed read-back, so it is given a moment to arrive.
+async fn device_lost(engine: &Engine, failed: bool) -> Option<String> {
+    if failed && engine.gpu.is_some() {
+        for _ in 0..10 {
+            if engine.lost().is_some() {
+                break;
+            }
+            sleep_ms(50).await;
+        }
+    }
+    engine.lost()
+}
+
+/// Device losses one fit recovers from before it gives up.
+const MAX_RECOVERIES: usize = 2;
 
 /// Train and test metrics of a result.
 fn result_table(r: &FitResult) -> impl IntoView + use<> {

@@ -4,9 +4,9 @@
 
 use std::rc::Rc;
 
-use activscalar_core::engine::BackendKind;
+use activscalar_core::engine::{BackendKind, Engine};
 use activscalar_core::fit::warm_up;
-use activscalar_core::{ModelFiles, ModelInfo, NamedBytes, load_model};
+use activscalar_core::{LoadedModel, ModelFiles, ModelInfo, NamedBytes, load_model_on};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -45,30 +45,17 @@ async fn install(
         fraction: None,
     });
     yield_now().await;
-    let loaded = files.and_then(|f| {
-        ModelFiles::from_named(f)
-            .and_then(|f| load_model(f, &engine.device))
-            .map_err(|e| e.to_string())
-    });
-    let loaded = match loaded {
-        Ok(m) if engine.kind == BackendKind::WebGpu => {
-            // Kernel compilation blocks the page the first time (tens of seconds on a
-            // software GPU): do it now, while the page says so, rather than at the first click.
-            status.set(Status::Busy {
-                what: "Compiling GPU kernels (first run only)…".into(),
-                fraction: None,
-            });
-            yield_now().await;
-            warm_up(&m.model)
-                .await
-                .map(|_| m)
-                .map_err(|e| format!("the model loaded but could not run on this GPU: {e}"))
+    let loaded = match files {
+        Ok(files) => {
+            let files = Rc::new(files);
+            upload(&files, &engine, status).await.map(|m| (m, files))
         }
-        other => other,
+        Err(e) => Err(e),
     };
     match loaded {
-        Ok(m) => {
+        Ok((m, files)) => {
             state.model.set(Some(Rc::new(m)));
+            state.model_files.set(Some(files));
             status.set(Status::Ready);
             mark_body("data-model", "ready");
         }
@@ -78,6 +65,53 @@ async fn install(
             mark_body("data-model", "error");
         }
     }
+}
+
+/// Decodes `files` onto `engine` (checked against its GPU's limits first) and, on a GPU,
+/// compiles its kernels.
+async fn upload(
+    files: &[NamedBytes],
+    engine: &Engine,
+    status: RwSignal<Status>,
+) -> Result<LoadedModel, String> {
+    let m = ModelFiles::from_named(files.to_vec())
+        .and_then(|f| load_model_on(f, engine))
+        .map_err(|e| e.to_string())?;
+    if engine.kind != BackendKind::WebGpu {
+        return Ok(m);
+    }
+    // Kernel compilation blocks the page the first time (tens of seconds on a software GPU):
+    // do it now, while the page says so, rather than at the first click.
+    status.set(Status::Busy {
+        what: "Compiling GPU kernels (first run only)…".into(),
+        fraction: None,
+    });
+    yield_now().await;
+    warm_up(&m.model)
+        .await
+        .map(|_| m)
+        .map_err(|e| format!("the model loaded but could not run on this GPU: {e}"))
+}
+
+/// After the GPU device was lost: starts a new device (or the CPU), reloads the model from
+/// its kept files, and publishes both. Returns them for the fit that was interrupted.
+pub async fn recover_from_device_loss(
+    state: AppState,
+) -> Result<(Rc<Engine>, Rc<LoadedModel>), String> {
+    let old = state
+        .engine
+        .get_untracked()
+        .ok_or("the compute engine is not ready")?;
+    let files = state
+        .model_files
+        .get_untracked()
+        .ok_or("the model's files are no longer in memory: load the model again")?;
+    let engine = Rc::new(old.after_loss().await);
+    mark_body("data-backend", engine.kind.as_str());
+    state.engine.set(Some(engine.clone()));
+    let m = Rc::new(upload(&files, &engine, RwSignal::new(Status::Idle)).await?);
+    state.model.set(Some(m.clone()));
+    Ok((engine, m))
 }
 
 /// The files of a model at `url` (from the browser cache when an earlier visit fetched them).

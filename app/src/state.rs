@@ -3,13 +3,13 @@
 
 use std::rc::Rc;
 
-use activscalar_core::LoadedModel;
 use activscalar_core::engine::Engine;
 use activscalar_core::fit::FitOptions;
 use activscalar_core::interventions::Method;
 use activscalar_core::result::FitResult;
 use activscalar_core::sweep::Sweep;
 use activscalar_core::tasks::TaskSpec;
+use activscalar_core::{LoadedModel, NamedBytes};
 use leptos::prelude::*;
 
 /// Where the current result came from (shown next to it).
@@ -32,6 +32,8 @@ pub struct AppState {
     pub engine: RwSignal<Option<Rc<Engine>>, LocalStorage>,
     /// The loaded model, once ready.
     pub model: RwSignal<Option<Rc<LoadedModel>>, LocalStorage>,
+    /// The files it was loaded from, kept to reload it if the GPU device is lost.
+    pub model_files: RwSignal<Option<Rc<Vec<NamedBytes>>>, LocalStorage>,
     /// The task being defined.
     pub task: RwSignal<TaskSpec>,
     /// The fit options being edited.
@@ -52,6 +54,7 @@ impl AppState {
         AppState {
             engine: RwSignal::new_local(None),
             model: RwSignal::new_local(None),
+            model_files: RwSignal::new_local(None),
             task: RwSignal::new(TaskSpec::ccc(0)),
             options: RwSignal::new(FitOptions::new(Method::ActivScalar)),
             result: RwSignal::new_local(None),

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use activscalar_core::engine::Engine;
-use activscalar_core::{LoadedModel, ModelFiles, load_model};
+use activscalar_core::{LoadedModel, ModelFiles, load_model_on};
 use anyhow::{Context, Result, bail};
 
 use crate::Backend;
@@ -43,12 +43,12 @@ pub fn engine(backend: Backend) -> Engine {
     }
 }
 
-/// Loads `model` onto `engine`'s device.
+/// Loads `model` onto `engine`'s device (on a GPU, after checking it fits its buffer limits).
 pub fn load(model: &str, engine: &Engine) -> Result<LoadedModel> {
     let path = resolve(model)?;
     if !path.exists() {
         bail!("{}: no such file or folder", path.display());
     }
     let files = ModelFiles::from_path(&path)?;
-    Ok(load_model(files, &engine.device)?)
+    Ok(load_model_on(files, engine)?)
 }

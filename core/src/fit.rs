@@ -208,6 +208,9 @@ pub struct Fitter<'m> {
     /// (budget, early stop, Stop button) returns this θ.
     best: Vec<Tensor<1>>,
     best_step: usize,
+    /// The same best θ copied to the host (read back with each step's losses), so that a lost
+    /// GPU device does not lose it; `None` before the first step.
+    best_host: Option<Vec<Vec<f32>>>,
     /// The last θ whose loss was finite (restored on NaN/Inf).
     last_good: Vec<Tensor<1>>,
     stop: Option<StopReason>,
@@ -319,6 +322,7 @@ impl<'m> Fitter<'m> {
             best_loss: f64::INFINITY,
             best: iv.leaves.clone(),
             best_step: 0,
+            best_host: None,
             last_good: iv.leaves.clone(),
             iv,
             adam,
@@ -328,6 +332,44 @@ impl<'m> Fitter<'m> {
             history: Vec::new(),
             opts,
         })
+    }
+
+    /// The fit's progress on the host, to [`resume`](Fitter::resume) it on another device
+    /// (after the GPU device was lost, its tensors are gone; this copy is not).
+    pub fn snapshot(&self) -> FitSnapshot {
+        FitSnapshot {
+            best_theta: self.best_host.clone(),
+            best_step: self.best_step,
+            best_loss: self.best_loss,
+            steps_run: self.step,
+            since_best: self.since_best,
+            history: self.history.clone(),
+        }
+    }
+
+    /// Continues a fit from `snap` on `model` (a fresh device): θ restarts at the snapshot's
+    /// best θ, step count, history and early-stop state carry over; Adam's moment estimates
+    /// restart from zero.
+    pub fn resume(
+        model: &'m Model,
+        task: &PreparedTask,
+        opts: FitOptions,
+        snap: FitSnapshot,
+    ) -> Result<Fitter<'m>> {
+        let dims = dims_for(model, task, opts.method)?;
+        let start = snap
+            .best_theta
+            .as_deref()
+            .map(|v| Intervention::from_host(opts.method, dims, v, model.device()))
+            .transpose()?;
+        let mut f = Fitter::new(model, task, opts, start)?;
+        f.step = snap.steps_run;
+        f.best_step = snap.best_step;
+        f.best_loss = snap.best_loss;
+        f.since_best = snap.since_best;
+        f.best_host = snap.best_theta;
+        f.history = snap.history;
+        Ok(f)
     }
 
     /// Options of this fit.
@@ -395,6 +437,9 @@ impl<'m> Fitter<'m> {
             parts.l1,
         ];
         summary.extend(parts.logit_diffs);
+        // θ as measured, read back with the losses (one read-back per step).
+        let theta_sizes: Vec<usize> = self.iv.leaves.iter().map(|l| l.dims()[0]).collect();
+        summary.extend(self.iv.leaves.iter().map(|l| l.clone().inner()));
         let loss = parts.total;
         let summary = Tensor::cat(summary, 0);
         let grads = loss.backward();
@@ -410,7 +455,11 @@ impl<'m> Fitter<'m> {
                 self.adam.step(slot, leaf, g)
             })
             .collect();
-        let s = read_vec(summary).await.map_err(CoreError::Backend)?;
+        let mut s = read_vec(summary).await.map_err(CoreError::Backend)?;
+        let theta_host = split_sizes(
+            s.split_off(s.len() - theta_sizes.iter().sum::<usize>()),
+            &theta_sizes,
+        );
         self.step += 1;
         let flip = |lds: &[f32], beta: f32| {
             lds.iter().filter(|&&l| l * beta > 0.0).count() as f64 / n as f64
@@ -445,6 +494,7 @@ impl<'m> Fitter<'m> {
         if objective < self.best_loss {
             self.best_loss = objective;
             self.best = measured.clone();
+            self.best_host = Some(theta_host);
             self.best_step = self.step;
         }
         self.last_good = measured;
@@ -467,6 +517,35 @@ impl<'m> Fitter<'m> {
             ..self.iv.clone()
         }
     }
+}
+
+/// A fit's progress held on the host (see [`Fitter::snapshot`]).
+#[derive(Debug, Clone)]
+pub struct FitSnapshot {
+    /// The best θ so far, per leaf; `None` when no step had finished.
+    pub best_theta: Option<Vec<Vec<f32>>>,
+    /// Step that θ was measured at.
+    pub best_step: usize,
+    /// Its objective.
+    pub best_loss: f64,
+    /// Steps run before the snapshot.
+    pub steps_run: usize,
+    /// Steps since the objective last improved (early stop).
+    pub since_best: usize,
+    /// Every step's report.
+    pub history: Vec<StepReport>,
+}
+
+/// Cuts `flat` into consecutive pieces of `sizes`.
+fn split_sizes(flat: Vec<f32>, sizes: &[usize]) -> Vec<Vec<f32>> {
+    let mut at = 0;
+    sizes
+        .iter()
+        .map(|&n| {
+            at += n;
+            flat[at - n..at].to_vec()
+        })
+        .collect()
 }
 
 /// Runs one tiny training step (forward, backward, Adam) so that a GPU backend compiles its

@@ -27,4 +27,6 @@ pub use activscalar_formats::tokenizer;
 
 pub use burn::tensor::{Device, Tensor, TensorData};
 pub use error::{CoreError, Result};
-pub use loaders::model_files::{LoadedModel, ModelFiles, ModelInfo, NamedBytes, load_model};
+pub use loaders::model_files::{
+    LoadedModel, ModelFiles, ModelInfo, NamedBytes, load_model, load_model_on,
+};

@@ -318,15 +318,20 @@ fn every_method_flips_a_small_task_in_both_directions() {
     }
 }
 
+/// A small planted task and ActivScalar options for `steps` steps with a learning rate large
+/// enough that the objective does not fall monotonically.
+fn bumpy_fit(m: &LoadedModel, steps: usize) -> (PreparedTask, FitOptions) {
+    let mut ex = planted_examples(m, 8, 6, 23, 4);
+    let test = ex.split_off(6);
+    let mut opts = FitOptions::new(Method::ActivScalar);
+    (opts.steps, opts.lr, opts.lambda_m, opts.patience) = (steps, 1.5, 0.01, 1000);
+    (task(ex, test), opts)
+}
+
 #[test]
 fn a_fit_returns_the_theta_of_its_lowest_objective_also_when_stopped() {
     let m = tiny();
-    let mut ex = planted_examples(&m, 8, 6, 23, 4);
-    let test = ex.split_off(6);
-    let prepared = task(ex, test);
-    // A learning rate large enough that the objective does not fall monotonically.
-    let mut opts = FitOptions::new(Method::ActivScalar);
-    (opts.steps, opts.lr, opts.lambda_m, opts.patience) = (25, 1.5, 0.01, 1000);
+    let (prepared, opts) = bumpy_fit(&m, 25);
     for stop_at in [None, Some(12)] {
         let mut fit = Fitter::new(&m.model, &prepared, opts.clone(), None).unwrap();
         let mut measured = Vec::new();
@@ -360,4 +365,38 @@ fn a_fit_returns_the_theta_of_its_lowest_objective_also_when_stopped() {
             "stop_at {stop_at:?}"
         );
     }
+}
+
+#[test]
+fn a_snapshot_resumes_a_fit_elsewhere_from_its_best_theta() {
+    let m = tiny();
+    let (prepared, opts) = bumpy_fit(&m, 20);
+    let mut fit = Fitter::new(&m.model, &prepared, opts.clone(), None).unwrap();
+    let mut measured = Vec::new();
+    for _ in 0..10 {
+        measured.push(pollster::block_on(fit.intervention().to_host()).unwrap());
+        pollster::block_on(fit.step()).unwrap();
+    }
+    let snap = fit.snapshot();
+    assert_eq!(snap.steps_run, 10);
+    assert_eq!(snap.best_step, fit.best_step());
+    // The host copy is the θ the best step was measured at, without reading the device.
+    assert_eq!(
+        snap.best_theta.as_ref().unwrap(),
+        &measured[snap.best_step - 1]
+    );
+    drop(fit);
+    // A second copy of the model stands for the new device the page moves to.
+    let fresh = tiny();
+    let mut resumed = Fitter::resume(&fresh.model, &prepared, opts.clone(), snap.clone()).unwrap();
+    assert_eq!(resumed.steps_run(), 10);
+    assert_eq!(
+        pollster::block_on(resumed.intervention().to_host()).unwrap(),
+        measured[snap.best_step - 1]
+    );
+    let first = pollster::block_on(resumed.step()).unwrap().unwrap();
+    assert_eq!(first.step, 11);
+    while pollster::block_on(resumed.step()).unwrap().is_some() {}
+    assert_eq!(resumed.history.len(), opts.steps);
+    assert!(resumed.best_step() >= snap.best_step);
 }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setUp, openPage, distDir, repoRoot } from './harness.mjs';
+import { setUp, openPage, screenshot, distDir, repoRoot } from './harness.mjs';
 
 const fixtures = path.join(repoRoot, 'models', 'fixtures');
 const tiny = (f) => fs.readFileSync(path.join(fixtures, 'tiny-llama', f));
@@ -42,6 +42,20 @@ test('bad model files, bad task rows, a non-finite fit and a foreign result: cle
       { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: tiny('model.safetensors') },
     ]));
   assert.match(await page.textContent('#model-error'), /unsupported: architecture `mamba`.*supported: gpt2, gpt_neox/);
+  assert.equal(await card(), 'llama');
+
+  // A tokenizer from another model (a larger vocabulary than the weights' embedding).
+  const foreign = JSON.parse(tiny('tokenizer.json'));
+  for (let i = 0; i < 40; i++) {
+    foreign.added_tokens.push({ id: 319 + i, content: `<extra_${i}>`, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  }
+  await expectAttr(page, 'data-model', 'error', () =>
+    page.setInputFiles('#model-files', [
+      { name: 'config.json', mimeType: 'application/json', buffer: tiny('config.json') },
+      { name: 'tokenizer.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(foreign)) },
+      { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: tiny('model.safetensors') },
+    ]));
+  assert.match(await page.textContent('#model-error'), /the tokenizer has 359 tokens but the model only 320: tokenizer and weights come from different models/);
   assert.equal(await card(), 'llama');
 
   // Multi-token and empty answers are dropped with reasons; unequal prompt lengths are set aside.
@@ -89,6 +103,45 @@ test('bad model files, bad task rows, a non-finite fit and a foreign result: cle
   await page.click('#task-check summary');
   assert.match(await page.textContent('#task-check ul'), /<img src=x onerror=alert\(1\)>kfjd → empty answer/);
   assert.equal(await page.$('#task-panel img'), null);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a GPU device lost mid-fit: the page moves to a new device, reloads the model and resumes from the best θ', async () => {
+  const context = await env.browser.newContext();
+  const { page, errors } = await openPage(context, `${env.server.url}?model=fixtures/tiny-llama/&test-hooks`);
+  await page.waitForSelector('body[data-model="ready"]');
+  if ((await page.getAttribute('body', 'data-backend')) !== 'webgpu') {
+    throw new Error('this test needs WebGPU (SwiftShader): the page fell back to the CPU');
+  }
+  // The adapter's real buffer limits are read and shown.
+  const maxTensor = Number(await page.getAttribute('#gpu-limits', 'data-max-tensor-bytes'));
+  assert.ok(maxTensor >= 128 * 2 ** 20, `WebGPU guarantees 128 MiB bindings, got ${maxTensor}`);
+  assert.match(await page.textContent('#gpu-limits'), /largest tensor \d+ MiB \(maxBufferSize \d+ MiB, maxStorageBufferBindingSize \d+ MiB\)/);
+
+  await page.selectOption('#task-kind', 'custom');
+  await page.fill('#custom-rows', fs.readFileSync(path.join(fixtures, 'tiny-llama-planted.jsonl'), 'utf8'));
+  await page.click('#fit-panel summary');
+  await page.fill('#steps', '12');
+  await page.dispatchEvent('#steps', 'change');
+  await page.evaluate(() => document.body.removeAttribute('data-fit'));
+  await page.click('#run-fit');
+  // Lose the device once a few steps have run (GPUDevice.destroy(): a real loss, as after a
+  // driver reset; every tensor on it is gone).
+  await page.waitForFunction(() => /step ([4-9]|1\d)/.test(document.querySelector('#fit-status')?.textContent ?? ''));
+  await page.evaluate(() => window.activscalarLoseGpu());
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.getAttribute('data-fit')), null, { timeout: 600_000 });
+  const message = await page.textContent('#fit-message');
+  assert.equal(await page.getAttribute('body', 'data-fit'), 'done', message);
+  assert.match(message, /The GPU device was lost at step \d+ \(Destroyed[^)]*\); the fit resumed on a new GPU device from the best parameters so far \(step \d+\)/);
+  assert.equal(await page.getAttribute('body', 'data-device-lost'), 'recovered');
+  assert.equal(await page.getAttribute('body', 'data-backend'), 'webgpu');
+  // The fit ran its whole budget across both devices, and its result is on display.
+  assert.match(await page.textContent('#result-summary'), /12 steps/);
+  assert.equal(await page.$$eval('#heatmap-panel rect.cell', (c) => c.length), 24);
+  await screenshot(page, 'device-lost-recovered');
+  // The reloaded model is the page's model.
+  assert.equal(await page.getAttribute('body', 'data-model'), 'ready');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -173,6 +173,16 @@ impl TextTokenizer {
         self.decode(&[id])
     }
 
+    /// The first id, among those both tokenizers know, spelled differently by the two, with
+    /// both spellings; `None` when they agree (one may have extra ids: converters pad).
+    pub fn first_difference(&self, other: &TextTokenizer) -> Option<(u32, String, String)> {
+        let n = self.vocab_size().min(other.vocab_size()) as u32;
+        let spell = |t: &TextTokenizer, id| t.inner.id_to_token(id).unwrap_or_default();
+        (0..n)
+            .map(|id| (id, spell(self, id), spell(other, id)))
+            .find(|(_, a, b)| a != b)
+    }
+
     /// Vocabulary size including added tokens.
     pub fn vocab_size(&self) -> usize {
         self.inner.get_vocab_size(true)

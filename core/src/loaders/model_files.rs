@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::gguf::GgufFile;
 use super::safetensors::{SafetensorsFile, SafetensorsSet};
+use crate::engine::Engine;
 use crate::error::{CoreError, Result};
 use crate::models::gpt2::Gpt2;
 use crate::models::llama::{Llama, Naming};
@@ -176,16 +177,35 @@ fn sha256_hex<'a>(parts: impl Iterator<Item = &'a [u8]>) -> String {
 
 /// Parses, checks and uploads a model to `device`.
 pub fn load_model(files: ModelFiles, device: &Device) -> Result<LoadedModel> {
+    load_checked(files, device, |_| Ok(()))
+}
+
+/// Like [`load_model`], onto `engine`'s device; on a GPU the model's largest weight is first
+/// checked against the device's buffer limits, so nothing is uploaded that cannot fit.
+pub fn load_model_on(files: ModelFiles, engine: &Engine) -> Result<LoadedModel> {
+    load_checked(files, &engine.device, |c| engine.check_fits(c))
+}
+
+fn load_checked(
+    files: ModelFiles,
+    device: &Device,
+    fits: impl Fn(&ModelConfig) -> Result<()>,
+) -> Result<LoadedModel> {
     match files {
         ModelFiles::Gguf { file, tokenizer } => {
             let weights_sha256 = sha256_hex(std::iter::once(file.bytes.as_slice()));
             let gguf = GgufFile::parse(&file.name, file.bytes)?;
             let config = ModelConfig::from_gguf(&gguf)?;
             let tokenizer = match tokenizer {
-                Some(json) => TextTokenizer::from_json_bytes(&json)?,
+                Some(json) => {
+                    let given = TextTokenizer::from_json_bytes(&json)?;
+                    check_same_tokenizer(&given, &gguf)?;
+                    given
+                }
                 None => TextTokenizer::from_gguf(&gguf)?,
             };
             check_vocab(&config, &tokenizer)?;
+            fits(&config)?;
             let arch = Llama::load(config.clone(), &gguf, Naming::Gguf, device)?;
             Ok(finish(
                 Box::new(arch),
@@ -203,6 +223,7 @@ pub fn load_model(files: ModelFiles, device: &Device) -> Result<LoadedModel> {
             let config = ModelConfig::from_hf_json(&config)?;
             let tokenizer = TextTokenizer::from_json_bytes(&tokenizer)?;
             check_vocab(&config, &tokenizer)?;
+            fits(&config)?;
             let weights_sha256 = sha256_hex(shards.iter().map(|s| s.bytes.as_slice()));
             let source = shards.first().map(|s| s.name.clone()).unwrap_or_default();
             let mut set = SafetensorsSet::default();
@@ -216,6 +237,21 @@ pub fn load_model(files: ModelFiles, device: &Device) -> Result<LoadedModel> {
             };
             Ok(finish(arch, tokenizer, source, weights_sha256, device))
         }
+    }
+}
+
+/// A tokenizer.json given with a GGUF must spell every id as the GGUF's own tokenizer does
+/// (when the GGUF has one).
+fn check_same_tokenizer(given: &TextTokenizer, gguf: &GgufFile) -> Result<()> {
+    let Ok(embedded) = TextTokenizer::from_gguf(gguf) else {
+        return Ok(());
+    };
+    match embedded.first_difference(given) {
+        None => Ok(()),
+        Some((id, inside, given)) => Err(CoreError::Input(format!(
+            "tokenizer.json does not match the tokenizer inside {}: token {id} is {inside:?} there and {given:?} in tokenizer.json; tokenizer and weights come from different models",
+            gguf.file_name()
+        ))),
     }
 }
 

@@ -382,6 +382,30 @@ impl ModelConfig {
         Ok(self)
     }
 
+    /// The largest weight matrix the model uploads, by name and `[rows, cols]`: what must fit
+    /// in one GPU buffer.
+    pub fn largest_weight(&self) -> (&'static str, [usize; 2]) {
+        let d = self.d_model;
+        let q = self.n_heads * self.head_dim;
+        let mut candidates = vec![
+            ("token embedding", [self.vocab_size, d]),
+            ("MLP weight", [d, self.d_mlp]),
+            ("attention query weight", [d, q]),
+        ];
+        match self.arch {
+            // Fused query/key/value projection.
+            Arch::Gpt2 | Arch::NeoX => candidates.push(("attention QKV weight", [d, 3 * q])),
+            Arch::Llama => {}
+        }
+        if self.arch == Arch::Gpt2 {
+            candidates.push(("position embedding", [self.max_positions, d]));
+        }
+        candidates
+            .into_iter()
+            .max_by_key(|(_, [r, c])| r * c)
+            .expect("candidates are not empty")
+    }
+
     /// Number of parameters implied by the shapes (weights only, tied counted once).
     pub fn n_params(&self) -> usize {
         let d = self.d_model;
