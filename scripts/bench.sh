@@ -10,6 +10,10 @@ bash scripts/fetch-model.sh
 # The dev profile compiles burn and the core at opt-level 2 (Cargo.toml), as fast as release here.
 cargo build -p activscalar-cli
 out=target/bench && mkdir -p "$out"
-./target/debug/activscalar bench --model default --backend "$BACKEND" --workloads "$out/workloads.json" --json "$out/ours-$BACKEND.json"
 DEVICE=cpu; [ "$BACKEND" = wgpu ] && DEVICE=cuda
-"$PY" tests/bench/baseline.py models/SmolLM2-135M-Instruct.Q4_1.gguf "$out/workloads.json" "$out/ours-$BACKEND.json" --device "$DEVICE" --out "$out/baseline-$DEVICE.json"
+# The default model, then a GPT-2-small-shaped model with random weights (both sides build it).
+for m in default gpt2-small-random; do
+  ./target/debug/activscalar bench --model "$m" --backend "$BACKEND" --workloads "$out/$m-workloads.json" --json "$out/$m-ours-$BACKEND.json"
+  src=models/SmolLM2-135M-Instruct.Q4_1.gguf; [ "$m" = gpt2-small-random ] && src=$m
+  "$PY" tests/bench/baseline.py "$src" "$out/$m-workloads.json" "$out/$m-ours-$BACKEND.json" --device "$DEVICE" --out "$out/$m-baseline-$DEVICE.json"
+done

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use activscalar_core::bench::{Workloads, run_w1, w2_fitter};
+use activscalar_core::loaders::random_gpt2::Gpt2Shape;
+use activscalar_core::{ModelFiles, load_model_on};
 use anyhow::Result;
 use serde::Serialize;
 
@@ -14,7 +16,8 @@ use crate::{Backend, model_arg, report};
 /// Arguments of `bench`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A .gguf file, a Hugging Face folder, or `default`.
+    /// A .gguf file, a Hugging Face folder, `default`, or `gpt2-small-random` (GPT-2 small's
+    /// shape with random weights, built in memory; random-token workloads of the same shapes).
     #[arg(long, default_value = "default")]
     model: String,
     /// Compute backend.
@@ -31,20 +34,23 @@ pub struct Args {
     json: Option<PathBuf>,
 }
 
+/// `--model` value of the random-weight GPT-2 small.
+const RANDOM_GPT2: &str = "gpt2-small-random";
+
 /// Timings of one workload, in seconds.
 #[derive(Serialize)]
 struct Timing {
-    workload: &'static str,
+    workload: String,
     median: f64,
     min: f64,
     max: f64,
     reps: usize,
 }
 
-fn summarise(workload: &'static str, mut t: Vec<f64>) -> Timing {
+fn summarise(workload: &str, mut t: Vec<f64>) -> Timing {
     t.sort_by(f64::total_cmp);
     Timing {
-        workload,
+        workload: workload.to_string(),
         median: t[t.len() / 2],
         min: t[0],
         max: t[t.len() - 1],
@@ -63,8 +69,16 @@ fn peak_rss_mb() -> Option<f64> {
 /// Runs `bench`.
 pub fn run(args: Args) -> Result<()> {
     let engine = model_arg::engine(args.backend);
-    let m = model_arg::load(&args.model, &engine)?;
-    let w = Workloads::ccc(&m)?;
+    let (m, w) = if args.model == RANDOM_GPT2 {
+        let files = ModelFiles::from_named(Gpt2Shape::SMALL.files(0))?;
+        let m = load_model_on(files, &engine)?;
+        let w = Workloads::synthetic(m.info.config.vocab_size, 0);
+        (m, w)
+    } else {
+        let m = model_arg::load(&args.model, &engine)?;
+        let w = Workloads::ccc(&m)?;
+        (m, w)
+    };
     if let Some(path) = &args.workloads {
         std::fs::write(path, serde_json::to_vec(&w)?)?;
     }
@@ -91,10 +105,8 @@ pub fn run(args: Args) -> Result<()> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let timings = [
-        summarise("W1 forward, 32 CCC prompts", w1),
-        summarise("W2 ActivScalar step, 16 prompts", w2),
-    ];
+    let [l1, l2] = &w.labels;
+    let timings = [summarise(l1, w1), summarise(l2, w2)];
     let peak = peak_rss_mb();
     println!(
         "{} on {} ({} reps after a warm-up)",

@@ -29,6 +29,17 @@ pub struct Workloads {
     pub w2: Vec<(Vec<u32>, u32, u32)>,
     /// ActivScalar options of W2.
     pub w2_options: FitOptions,
+    /// Names of W1 and W2 as printed (the baseline prints the same).
+    #[serde(default = "ccc_labels")]
+    pub labels: [String; 2],
+}
+
+/// W1 and W2's names on CCC prompts.
+fn ccc_labels() -> [String; 2] {
+    [
+        "W1 forward, 32 CCC prompts".into(),
+        "W2 ActivScalar step, 16 prompts".into(),
+    ]
 }
 
 impl Workloads {
@@ -61,6 +72,7 @@ impl Workloads {
             w1,
             w2,
             w2_options: FitOptions::new(Method::ActivScalar),
+            labels: ccc_labels(),
         })
     }
 
@@ -79,6 +91,10 @@ impl Workloads {
             w1,
             w2,
             w2_options: FitOptions::new(Method::ActivScalar),
+            labels: [
+                "W1 forward, 32 random prompts".into(),
+                "W2 ActivScalar step, 16 random prompts".into(),
+            ],
         }
     }
 

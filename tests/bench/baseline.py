@@ -1,7 +1,10 @@
 """PyTorch baseline of the benchmark workloads (docs/BENCHMARKS.md), the way a notebook would do
 it: transformers + forward hooks implementing METHOD.md's ActivScalar objective.
 
-    python tests/bench/baseline.py MODEL.gguf|HF_DIR workloads.json [ours.json] [--device cuda] [--reps N]
+    python tests/bench/baseline.py MODEL.gguf|HF_DIR|gpt2-small-random workloads.json [ours.json] [--device cuda] [--reps N]
+
+`gpt2-small-random` is transformers' GPT-2 small with its random initialisation (the workloads
+are then random token ids: `activscalar bench --model gpt2-small-random --workloads …`).
 
 W1: forward of the 32 W1 prompts (right-padded, attention mask) with last-position logits.
 W2: one ActivScalar step on the 16 W2 prompts: β = ±1, margin effectiveness + KL over the
@@ -30,13 +33,21 @@ a = p.parse_args()
 torch.set_num_threads(os.cpu_count())
 dev = torch.device(a.device)
 path = Path(a.model)
-if path.suffix == ".gguf":
+if a.model == "gpt2-small-random":
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(GPT2Config())
+elif path.suffix == ".gguf":
     model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
 else:
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
 model = model.to(dev).eval().requires_grad_(False)
 w = json.loads(Path(a.workloads).read_text())
 o = w["w2_options"]
+labels = w.get("labels", ["W1 forward, 32 CCC prompts", "W2 ActivScalar step, 16 prompts"])
+# Llama family: model.model.layers[l].self_attn.o_proj; GPT-2: model.transformer.h[l].attn.c_proj.
+body = model.transformer if hasattr(model, "transformer") else model.model
 
 
 def sync():
@@ -53,7 +64,7 @@ mask1 = (torch.arange(width, device=dev)[None] < lens[:, None]).long()
 
 def w1():
     with torch.no_grad():
-        h = model.model(input_ids=ids1, attention_mask=mask1).last_hidden_state
+        h = body(input_ids=ids1, attention_mask=mask1).last_hidden_state
         last = h[torch.arange(len(lens), device=dev), lens - 1]
         logits = model.lm_head(last)
     logits.cpu()
@@ -63,7 +74,7 @@ def w1():
 ids2 = torch.tensor([x[0] for x in w["w2"]], device=dev)
 pos = torch.tensor([x[1] for x in w["w2"]], device=dev)
 neg = torch.tensor([x[2] for x in w["w2"]], device=dev)
-layers = model.model.layers
+layers = body.h if hasattr(body, "h") else body.layers
 L, I = len(layers), ids2.shape[1]
 alpha = torch.zeros(2, L, I, device=dev, requires_grad=True)
 beta_now = [1.0]
@@ -79,7 +90,8 @@ def make_hook(s, l):
 
 
 for l, b in enumerate(layers):
-    b.self_attn.o_proj.register_forward_hook(make_hook(0, l))
+    attn_out = b.attn.c_proj if hasattr(b, "attn") else b.self_attn.o_proj
+    attn_out.register_forward_hook(make_hook(0, l))
     b.mlp.register_forward_hook(make_hook(1, l))
 with torch.no_grad():
     base = model(input_ids=ids2).logits[:, -1]
@@ -137,7 +149,7 @@ def timed(fn):
 
 
 res = {}
-for name, fn in [("W1 forward, 32 CCC prompts", w1), ("W2 ActivScalar step, 16 prompts", w2)]:
+for name, fn in zip(labels, [w1, w2]):
     t = timed(fn)
     res[name] = {"median": statistics.median(t), "min": min(t), "max": max(t), "reps": len(t)}
 peak = torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else None

@@ -9,3 +9,4 @@ pub use activscalar_formats::host::{HostTensor, WeightSource};
 pub use activscalar_formats::{bytes, dequant, gguf, safetensors};
 
 pub mod model_files;
+pub mod random_gpt2;

@@ -5,7 +5,9 @@ use burn::tensor::{Device, Int, Tensor};
 
 use super::Architecture;
 use super::config::ModelConfig;
-use super::layers::{Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, load};
+use super::layers::{
+    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, load, matmul_rows,
+};
 use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
 use crate::loaders::WeightSource;
@@ -107,8 +109,6 @@ impl Architecture for Gpt2 {
     }
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
-        self.ln_f
-            .forward(x)
-            .matmul(self.wte.clone().transpose().unsqueeze::<3>())
+        matmul_rows(self.ln_f.forward(x), self.wte.clone().transpose())
     }
 }

@@ -81,12 +81,21 @@ impl Linear {
 
     /// Applies the layer to `[batch, seq, in]`.
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let y = x.matmul(self.weight.clone().unsqueeze::<3>());
+        let y = matmul_rows(x, self.weight.clone());
         match &self.bias {
             Some(b) => y + b.clone().unsqueeze::<3>(),
             None => y,
         }
     }
+}
+
+/// `[batch, seq, in] × [in, out]` as one `[batch·seq, in]` product. A batched product against
+/// a broadcast weight runs one small GEMM per prompt on burn's CPU backend, reading the whole
+/// weight each time (for the unembedding, 113 MB per prompt); see docs/BENCHMARKS.md.
+pub fn matmul_rows(x: Tensor<3>, w: Tensor<2>) -> Tensor<3> {
+    let [b, s, d] = x.dims();
+    let out = w.dims()[1];
+    x.reshape([b * s, d]).matmul(w).reshape([b, s, out])
 }
 
 /// LayerNorm (with bias) or RMSNorm (scale only).

@@ -7,7 +7,7 @@ use burn::tensor::{Device, Int, Tensor};
 use super::Architecture;
 use super::config::ModelConfig;
 use super::layers::{
-    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, load, upload,
+    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, load, matmul_rows, upload,
 };
 use crate::error::{CoreError, Result};
 use crate::hooks::{self, Hooks, Site};
@@ -231,8 +231,6 @@ impl Architecture for Llama {
     }
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
-        self.norm
-            .forward(x)
-            .matmul(self.lm_head.clone().transpose().unsqueeze::<3>())
+        matmul_rows(self.norm.forward(x), self.lm_head.clone().transpose())
     }
 }

@@ -6,7 +6,9 @@ use burn::tensor::{Device, Int, Tensor};
 
 use super::Architecture;
 use super::config::ModelConfig;
-use super::layers::{Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, load};
+use super::layers::{
+    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, load, matmul_rows,
+};
 use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
 use crate::loaders::WeightSource;
@@ -131,8 +133,9 @@ impl Architecture for NeoX {
     }
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
-        self.final_layer_norm
-            .forward(x)
-            .matmul(self.embed_out.clone().transpose().unsqueeze::<3>())
+        matmul_rows(
+            self.final_layer_norm.forward(x),
+            self.embed_out.clone().transpose(),
+        )
     }
 }
