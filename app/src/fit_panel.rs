@@ -317,12 +317,12 @@ async fn fit_surviving_device_loss(
                     }
                 ));
             }
-            (Err(e), _) => return Err(e),
-            (Ok(()), Some(why)) => {
+            (_, Some(why)) => {
                 return Err(format!(
                     "The GPU device was lost again ({why}); the fit gave up after {MAX_RECOVERIES} recoveries."
                 ));
             }
+            (Err(e), None) => return Err(e),
         }
     }
 }
