@@ -48,21 +48,11 @@ pub fn EngineStatus() -> impl IntoView {
 
 /// The adapter and the buffer limit that decides which models fit.
 fn limits_view(l: &GpuLimits) -> impl IntoView + use<> {
-    let name = if l.adapter.is_empty() {
-        "unnamed adapter".to_string()
-    } else {
-        l.adapter.clone()
-    };
     view! {
         <p class="hint" id="gpu-limits" data-max-tensor-bytes=l.max_tensor_bytes().to_string()>
-            {format!("{name} · largest tensor {:.0} MiB (maxBufferSize {:.0} MiB, maxStorageBufferBindingSize {:.0} MiB)",
-                mib(l.max_tensor_bytes()), mib(l.max_buffer_size), mib(l.max_storage_buffer_binding_size))}
+            {l.summary()}
         </p>
     }
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0)
 }
 
 /// `?test-hooks`: `window.activscalarLoseGpu()` ends the current GPU device the way a driver

@@ -75,6 +75,23 @@ impl GpuLimits {
             .min(self.max_storage_buffer_binding_size)
     }
 
+    /// One line for the page: the adapter, the largest tensor it takes and both limits.
+    pub fn summary(&self) -> String {
+        let name = if self.adapter.is_empty() {
+            "unnamed adapter"
+        } else {
+            &self.adapter
+        };
+        // Limits are whole MiB in practice (powers of two).
+        let whole = |bytes: u64| format!("{:.0} MiB", bytes as f64 / MIB);
+        format!(
+            "{name} · largest tensor {} (maxBufferSize {}, maxStorageBufferBindingSize {})",
+            whole(self.max_tensor_bytes()),
+            whole(self.max_buffer_size),
+            whole(self.max_storage_buffer_binding_size)
+        )
+    }
+
     /// Checks, before anything is uploaded, that the model's largest weight fits in one GPU
     /// buffer; the error names the tensor, its size, the limit and what to do instead.
     pub fn check(&self, config: &ModelConfig) -> Result<()> {
@@ -105,9 +122,12 @@ fn no_adapter(err: impl std::fmt::Display) -> String {
     format!("no usable GPU adapter ({err}); running on the CPU")
 }
 
+/// Bytes in a MiB.
+const MIB: f64 = 1024.0 * 1024.0;
+
 /// `bytes` as "12.3 MiB".
 fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+    format!("{:.1} MiB", bytes as f64 / MIB)
 }
 
 impl Gpu {
