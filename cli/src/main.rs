@@ -4,6 +4,7 @@ mod bench;
 mod eval;
 mod export;
 mod fit;
+mod malloc;
 mod model_arg;
 mod options;
 mod predict;
@@ -46,6 +47,7 @@ enum Command {
 }
 
 fn main() {
+    malloc::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Predict(args) => predict::run(args),
