@@ -32,6 +32,10 @@ pub struct Args {
     /// Write the timings as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Store the weight matrices in f16 and multiply in f16 (GPUs with shader-f16; on the
+    /// CPU it is slower and only shows the accuracy).
+    #[arg(long)]
+    half_weights: bool,
 }
 
 /// `--model` value of the random-weight GPT-2 small.
@@ -69,16 +73,24 @@ fn peak_rss_mb() -> Option<f64> {
 /// Runs `bench`.
 pub fn run(args: Args) -> Result<()> {
     let engine = model_arg::engine(args.backend);
-    let (m, w) = if args.model == RANDOM_GPT2 {
+    let (mut m, w) = if args.model == RANDOM_GPT2 {
         let files = ModelFiles::from_named(Gpt2Shape::SMALL.files(0))?;
         let m = load_model_on(files, &engine)?;
         let w = Workloads::synthetic(m.info.config.vocab_size, 0);
         (m, w)
     } else {
         let m = model_arg::load(&args.model, &engine)?;
-        let w = Workloads::ccc(&m)?;
+        let (w, ccc) = Workloads::for_model(&m);
+        if !ccc {
+            eprintln!(
+                "note: this model's tokenizer cannot spell the CCC prompts; random token ids of the same shapes"
+            );
+        }
         (m, w)
     };
+    if args.half_weights {
+        m.halve_weights(&engine)?;
+    }
     if let Some(path) = &args.workloads {
         std::fs::write(path, serde_json::to_vec(&w)?)?;
     }
@@ -108,8 +120,9 @@ pub fn run(args: Args) -> Result<()> {
     let [l1, l2] = &w.labels;
     let timings = [summarise(l1, w1), summarise(l2, w2)];
     let peak = peak_rss_mb();
+    let weights = if m.model.half_weights() { "f16" } else { "f32" };
     println!(
-        "{} on {} ({} reps after a warm-up)",
+        "{} on {}, {weights} weights ({} reps after a warm-up)",
         m.info.source,
         engine.kind.as_str(),
         reps
@@ -131,6 +144,7 @@ pub fn run(args: Args) -> Result<()> {
         let out = serde_json::json!({
             "backend": engine.kind.as_str(),
             "model": m.info.source,
+            "weights": weights,
             "timings": timings,
             "peak_rss_mb": peak,
         });

@@ -30,12 +30,19 @@ pub struct Args {
     /// Compute backend.
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
+    /// Store the weight matrices in f16 and multiply in f16 (GPUs with shader-f16; on the
+    /// CPU it is slower and only shows the accuracy).
+    #[arg(long)]
+    half_weights: bool,
 }
 
 /// Runs `predict`.
 pub fn run(args: Args) -> Result<()> {
     let engine = model_arg::engine(args.backend);
-    let m = model_arg::load(&args.model, &engine)?;
+    let mut m = model_arg::load(&args.model, &engine)?;
+    if args.half_weights {
+        m.halve_weights(&engine)?;
+    }
     let steering = match &args.result {
         Some(path) => {
             let r = report::read_result(path)?;

@@ -65,6 +65,9 @@ pub struct GpuLimits {
     pub max_buffer_size: u64,
     /// `maxStorageBufferBindingSize`, bytes: the largest tensor a kernel can read.
     pub max_storage_buffer_binding_size: u64,
+    /// Whether the device has `shader-f16` (f16 in kernels: needed for half-precision weights).
+    #[serde(default)]
+    pub shader_f16: bool,
 }
 
 impl GpuLimits {
@@ -148,6 +151,7 @@ impl Gpu {
                 adapter: setup.adapter.get_info().name,
                 max_buffer_size: limits.max_buffer_size,
                 max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
+                shader_f16: setup.device.features().contains(wgpu::Features::SHADER_F16),
             },
             setup,
             lost,
@@ -210,6 +214,18 @@ impl Engine {
             kind: BackendKind::Cpu,
             fallback_reason: None,
             gpu: None,
+        }
+    }
+
+    /// Checks that this engine can run half-precision weights: the CPU always can (slowly: it
+    /// has no f16 arithmetic), a GPU only with `shader-f16`.
+    pub fn check_half_weights(&self) -> Result<()> {
+        match &self.gpu {
+            Some(gpu) if !gpu.limits.shader_f16 => Err(CoreError::Unsupported(format!(
+                "half-precision weights need the GPU feature shader-f16, which {} lacks; the model keeps f32 weights",
+                gpu.limits.adapter
+            ))),
+            _ => Ok(()),
         }
     }
 

@@ -12,7 +12,7 @@ use activscalar_core::loaders::gguf::GgufFile;
 use activscalar_core::models::TokenBatch;
 use activscalar_core::predict::top_k;
 use activscalar_core::tokenizer::TextTokenizer;
-use activscalar_core::{Device, ModelFiles, NamedBytes, load_model};
+use activscalar_core::{Device, LoadedModel, ModelFiles, NamedBytes, load_model};
 use serde::Deserialize;
 
 /// Tolerance against llama.cpp on the F32-dequantised GGUF.
@@ -73,6 +73,18 @@ fn model_bytes() -> Option<Vec<u8>> {
     }
 }
 
+/// The default model on the CPU backend (None when absent outside CI).
+fn default_model() -> Option<LoadedModel> {
+    let files = ModelFiles::Gguf {
+        file: NamedBytes {
+            name: "SmolLM2-135M-Instruct.Q4_1.gguf".into(),
+            bytes: model_bytes()?,
+        },
+        tokenizer: None,
+    };
+    Some(load_model(files, &Device::flex()).unwrap())
+}
+
 fn golden() -> Golden {
     let path = repo().join("tests/parity/goldens/smollm2.json");
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
@@ -92,15 +104,7 @@ fn tokenizer_ids_equal_llama_cpp() {
 
 #[test]
 fn top5_logits_match_llama_cpp_and_transformers() {
-    let Some(bytes) = model_bytes() else { return };
-    let files = ModelFiles::Gguf {
-        file: NamedBytes {
-            name: "SmolLM2-135M-Instruct.Q4_1.gguf".into(),
-            bytes,
-        },
-        tokenizer: None,
-    };
-    let m = load_model(files, &Device::flex()).unwrap();
+    let Some(m) = default_model() else { return };
     let g = golden();
     assert!(g.llama_cpp.predictions.len() >= 10);
     let refs = [
@@ -158,4 +162,39 @@ fn top5_logits_match_llama_cpp_and_transformers() {
     let rome = &g.llama_cpp.predictions[0];
     assert_eq!(rome.prompt, "Rome is the capital of France. Rome is in");
     assert_eq!(m.tokenizer.token_text(rome.top_ids[0] as u32), " Italy");
+}
+
+/// Half-precision weights (`LoadedModel::halve_weights`: f16 matrices, f16 products, f32
+/// everywhere else) against transformers' f32 logits: same top-1 on every prompt, top-5 logits
+/// within `TOL_HALF` (measured 0.036 on the CPU backend, whose f16 products accumulate in f32).
+const TOL_HALF: f32 = 0.1;
+
+#[test]
+fn half_precision_weights_keep_the_top_token_and_the_logits_close() {
+    let Some(mut m) = default_model() else { return };
+    m.halve_weights(&activscalar_core::engine::Engine::cpu())
+        .unwrap();
+    assert!(m.model.half_weights());
+    let mut worst = 0f32;
+    for want in &golden().transformers_gguf.predictions {
+        let batch = TokenBatch::new(std::slice::from_ref(&want.ids), m.model.device()).unwrap();
+        let logits =
+            pollster::block_on(read_vec(m.model.logits_last(&batch, None).unwrap())).unwrap();
+        assert_eq!(
+            top_k(&logits, 1)[0],
+            want.top_ids[0],
+            "top-1 for {:?}",
+            want.prompt
+        );
+        for (&id, &logit) in want.top_ids.iter().zip(&want.top_logits).take(5) {
+            worst = worst.max((logits[id] - logit).abs());
+        }
+    }
+    eprintln!("half-precision weights: max |Δ| of top-5 logits vs transformers f32 {worst:.4}");
+    assert!(worst < TOL_HALF, "max |Δ| {worst}");
+    // And the weights really were halved: f32 weights stay within TOL_TRANSFORMERS.
+    assert!(
+        worst > TOL_TRANSFORMERS,
+        "max |Δ| {worst}: no f16 rounding seen"
+    );
 }

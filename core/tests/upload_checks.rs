@@ -15,6 +15,7 @@ fn limits(binding_mib: u64, buffer_mib: u64) -> GpuLimits {
         adapter: "test".into(),
         max_buffer_size: buffer_mib << 20,
         max_storage_buffer_binding_size: binding_mib << 20,
+        shader_f16: false,
     }
 }
 

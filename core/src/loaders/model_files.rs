@@ -167,6 +167,16 @@ pub struct LoadedModel {
     pub info: ModelInfo,
 }
 
+impl LoadedModel {
+    /// Stores the weight matrices in f16 on `engine` (see [`Model::halve_weights`]); refused,
+    /// with the model unchanged, on a GPU without `shader-f16`.
+    pub fn halve_weights(&mut self, engine: &Engine) -> Result<()> {
+        engine.check_half_weights()?;
+        self.model.halve_weights();
+        Ok(())
+    }
+}
+
 fn sha256_hex<'a>(parts: impl Iterator<Item = &'a [u8]>) -> String {
     let mut h = Sha256::new();
     for p in parts {

@@ -6,7 +6,7 @@ use burn::tensor::{Device, Int, Tensor};
 use super::Architecture;
 use super::config::ModelConfig;
 use super::layers::{
-    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, load, matmul_rows,
+    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, halve, load, matmul_rows,
 };
 use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
@@ -110,5 +110,14 @@ impl Architecture for Gpt2 {
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
         matmul_rows(self.ln_f.forward(x), self.wte.clone().transpose())
+    }
+
+    fn halve_weights(&mut self) {
+        self.wte = halve(self.wte.clone());
+        for b in &mut self.blocks {
+            for lin in [&mut b.c_attn, &mut b.c_proj, &mut b.c_fc, &mut b.mlp_proj] {
+                lin.halve();
+            }
+        }
     }
 }

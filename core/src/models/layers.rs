@@ -1,7 +1,7 @@
 //! Building blocks shared by the architectures: linear layers, norms, RoPE and causal
 //! multi-head attention with grouped key/value heads.
 
-use burn::tensor::{Bool, Device, Int, Tensor, TensorData, activation};
+use burn::tensor::{Bool, DType, Device, FloatDType, Int, Tensor, TensorData, activation};
 
 use super::config::{Activation, ModelConfig};
 use crate::error::{CoreError, Result};
@@ -79,6 +79,11 @@ impl Linear {
         })
     }
 
+    /// Stores the weight matrix in half precision (see [`matmul_rows`]); the bias stays f32.
+    pub fn halve(&mut self) {
+        self.weight = halve(self.weight.clone());
+    }
+
     /// Applies the layer to `[batch, seq, in]`.
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let y = matmul_rows(x, self.weight.clone());
@@ -92,10 +97,21 @@ impl Linear {
 /// `[batch, seq, in] × [in, out]` as one `[batch·seq, in]` product. A batched product against
 /// a broadcast weight runs one small GEMM per prompt on burn's CPU backend, reading the whole
 /// weight each time (for the unembedding, 113 MB per prompt); see docs/BENCHMARKS.md.
+/// With a half-precision `w` the product is computed in f16 and returned as f32.
 pub fn matmul_rows(x: Tensor<3>, w: Tensor<2>) -> Tensor<3> {
     let [b, s, d] = x.dims();
     let out = w.dims()[1];
-    x.reshape([b * s, d]).matmul(w).reshape([b, s, out])
+    let dtype = x.dtype();
+    x.reshape([b * s, d])
+        .cast(w.dtype())
+        .matmul(w)
+        .cast(dtype)
+        .reshape([b, s, out])
+}
+
+/// `w` in half precision (f16), for models loaded with half-precision weights.
+pub fn halve(w: Tensor<2>) -> Tensor<2> {
+    w.cast(FloatDType::F16)
 }
 
 /// LayerNorm (with bias) or RMSNorm (scale only).
@@ -163,6 +179,7 @@ pub fn embed_tokens(table: &Tensor<2>, ids: Tensor<2, Int>) -> Tensor<3> {
     table
         .clone()
         .select(0, ids.reshape([b * s]))
+        .cast(DType::F32)
         .reshape([b, s, d])
 }
 

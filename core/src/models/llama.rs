@@ -7,7 +7,8 @@ use burn::tensor::{Device, Int, Tensor};
 use super::Architecture;
 use super::config::ModelConfig;
 use super::layers::{
-    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, load, matmul_rows, upload,
+    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, halve, load, matmul_rows,
+    upload,
 };
 use crate::error::{CoreError, Result};
 use crate::hooks::{self, Hooks, Site};
@@ -116,6 +117,8 @@ pub struct Llama {
     norm: Norm,
     /// `[vocab, d]` (the embedding itself when tied).
     lm_head: Tensor<2>,
+    /// Whether `lm_head` is the embedding.
+    tied: bool,
 }
 
 impl Llama {
@@ -180,7 +183,8 @@ impl Llama {
             })
             .collect::<Result<_>>()?;
         let embed = load(src, naming.global("embed"), [cfg.vocab_size, d], device)?;
-        let lm_head = if cfg.tied_embeddings || !src.contains(naming.global("lm_head")) {
+        let tied = cfg.tied_embeddings || !src.contains(naming.global("lm_head"));
+        let lm_head = if tied {
             embed.clone()
         } else {
             load(src, naming.global("lm_head"), [cfg.vocab_size, d], device)?
@@ -189,6 +193,7 @@ impl Llama {
             norm: Norm::rms_norm(src, naming.global("norm"), d, cfg.norm_eps, device)?,
             embed,
             lm_head,
+            tied,
             blocks,
             cfg,
         })
@@ -232,5 +237,27 @@ impl Architecture for Llama {
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
         matmul_rows(self.norm.forward(x), self.lm_head.clone().transpose())
+    }
+
+    fn halve_weights(&mut self) {
+        self.embed = halve(self.embed.clone());
+        self.lm_head = if self.tied {
+            self.embed.clone()
+        } else {
+            halve(self.lm_head.clone())
+        };
+        for b in &mut self.blocks {
+            for lin in [
+                &mut b.q,
+                &mut b.k,
+                &mut b.v,
+                &mut b.o,
+                &mut b.gate,
+                &mut b.up,
+                &mut b.down,
+            ] {
+                lin.halve();
+            }
+        }
     }
 }

@@ -35,6 +35,9 @@ pub trait Architecture {
     ) -> Tensor<3>;
     /// Final norm and unembedding: `[batch, n, d]` → `[batch, n, vocab]`.
     fn unembed(&self, x: Tensor<3>) -> Tensor<3>;
+    /// Stores every weight matrix (linear layers, embeddings) in f16; norms and biases stay
+    /// f32, and activations and hooks stay f32 (see [`layers::matmul_rows`]).
+    fn halve_weights(&mut self);
 }
 
 /// Prompts as a right-padded `[batch, seq]` id tensor plus each prompt's length.
@@ -102,12 +105,17 @@ impl TokenBatch {
 pub struct Model {
     arch: Box<dyn Architecture>,
     device: Device,
+    half: bool,
 }
 
 impl Model {
     /// Wraps a loaded architecture.
     pub fn new(arch: Box<dyn Architecture>, device: Device) -> Model {
-        Model { arch, device }
+        Model {
+            arch,
+            device,
+            half: false,
+        }
     }
 
     /// Hyper-parameters.
@@ -118,6 +126,17 @@ impl Model {
     /// The device the weights live on.
     pub fn device(&self) -> &Device {
         &self.device
+    }
+
+    /// Converts the weight matrices to f16 (half the memory; products computed in f16).
+    pub fn halve_weights(&mut self) {
+        self.arch.halve_weights();
+        self.half = true;
+    }
+
+    /// Whether the weight matrices are f16 ([`Model::halve_weights`]).
+    pub fn half_weights(&self) -> bool {
+        self.half
     }
 
     /// Residual stream after the last block, `[batch, seq, d]`.

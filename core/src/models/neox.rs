@@ -7,7 +7,7 @@ use burn::tensor::{Device, Int, Tensor};
 use super::Architecture;
 use super::config::ModelConfig;
 use super::layers::{
-    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, load, matmul_rows,
+    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, halve, load, matmul_rows,
 };
 use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
@@ -137,5 +137,21 @@ impl Architecture for NeoX {
             self.final_layer_norm.forward(x),
             self.embed_out.clone().transpose(),
         )
+    }
+
+    fn halve_weights(&mut self) {
+        self.embed_in = halve(self.embed_in.clone());
+        self.embed_out = halve(self.embed_out.clone());
+        for b in &mut self.blocks {
+            let lins = [
+                &mut b.query_key_value,
+                &mut b.dense,
+                &mut b.dense_h_to_4h,
+                &mut b.dense_4h_to_h,
+            ];
+            for lin in lins {
+                lin.halve();
+            }
+        }
     }
 }
