@@ -17,7 +17,8 @@ use crate::{Backend, model_arg, report};
 #[derive(clap::Args)]
 pub struct Args {
     /// A .gguf file, a Hugging Face folder, `default`, or `gpt2-small-random` (GPT-2 small's
-    /// shape with random weights, built in memory; random-token workloads of the same shapes).
+    /// shape with random weights, built in memory). Models whose tokenizer cannot spell the CCC
+    /// prompts (and `gpt2-small-random`) get random token ids of the same shapes.
     #[arg(long, default_value = "default")]
     model: String,
     /// Compute backend.
@@ -80,7 +81,12 @@ pub fn run(args: Args) -> Result<()> {
         (m, w)
     } else {
         let m = model_arg::load(&args.model, &engine)?;
-        let (w, ccc) = Workloads::for_model(&m);
+        // The default model must spell them: an error there is a bug, not a fallback.
+        let (w, ccc) = if args.model == "default" {
+            (Workloads::ccc(&m)?, true)
+        } else {
+            Workloads::for_model(&m)
+        };
         if !ccc {
             eprintln!(
                 "note: this model's tokenizer cannot spell the CCC prompts; random token ids of the same shapes"

@@ -4,7 +4,7 @@
 //! threshold are `mmap`ed and unmapped again when freed, and the heap's top is returned to the
 //! system, so each fit step page-faults its activations in afresh: a third of a step's time in
 //! the kernel. Keeping buffers up to 32 MiB in the heap and never trimming it makes a W2 step
-//! ~25 % faster at the same peak memory (docs/BENCHMARKS.md).
+//! 20–28 % faster at the same peak memory (docs/BENCHMARKS.md).
 
 /// Applies the settings; call once at start-up, before the first allocation that matters.
 pub fn keep_freed_memory() {

@@ -19,7 +19,7 @@ for (let v = 1; v <= visits; v++) {
   await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.model));
   const ready = await page.textContent('#bench-ready');
   const body = await page.evaluate(() => ({ ...document.body.dataset }));
-  console.log(`visit ${v}: ${ready.trim()} (backend ${body.backend}, model ${body.model}, source ${body.modelSource ?? '?'})`);
+  console.log(`visit ${v}: ${(ready ?? '(no timing: the model did not load)').trim()} (backend ${body.backend}, model ${body.model}, source ${body.modelSource ?? '?'})`);
 }
 await browser.close();
 await server.close();

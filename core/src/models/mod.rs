@@ -35,8 +35,9 @@ pub trait Architecture {
     ) -> Tensor<3>;
     /// Final norm and unembedding: `[batch, n, d]` → `[batch, n, vocab]`.
     fn unembed(&self, x: Tensor<3>) -> Tensor<3>;
-    /// Stores every weight matrix (linear layers, embeddings) in f16; norms and biases stay
-    /// f32, and activations and hooks stay f32 (see [`layers::matmul_rows`]).
+    /// Stores the linear layers' weight matrices and the token embeddings / unembedding in
+    /// f16; norms, biases, position tables, activations and hooks stay f32 (see
+    /// [`layers::matmul_rows`]).
     fn halve_weights(&mut self);
 }
 

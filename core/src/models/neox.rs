@@ -141,7 +141,11 @@ impl Architecture for NeoX {
 
     fn halve_weights(&mut self) {
         self.embed_in = halve(self.embed_in.clone());
-        self.embed_out = halve(self.embed_out.clone());
+        self.embed_out = if self.cfg.tied_embeddings {
+            self.embed_in.clone()
+        } else {
+            halve(self.embed_out.clone())
+        };
         for b in &mut self.blocks {
             let lins = [
                 &mut b.query_key_value,
