@@ -54,7 +54,7 @@ for m in $MODELS; do
   capped 200 "$BIN" bench --model "$src" --backend "$BACKEND" --reps "$REPS" \
     --workloads "$dir/$m-workloads.json" --json "$dir/$m-ours.json" || { echo "($m not timed)"; continue; }
   echo "== $m: ours on $BACKEND, f16 weights (needs shader-f16)"
-  capped 120 "$BIN" bench --model "$src" --backend "$BACKEND" --reps "$REPS" --half-weights \
+  capped 120 "$BIN" bench --model "$src" --backend "$BACKEND" --reps "$REPS" --weights f16 \
     --json "$dir/$m-ours-f16.json" || echo "(f16 weights not timed)"
   echo "== $m: PyTorch on $DEVICE"
   capped 200 "$PY" tests/bench/baseline.py "$src" "$dir/$m-workloads.json" "$dir/$m-ours.json" \

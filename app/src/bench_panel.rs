@@ -55,37 +55,51 @@ async fn measure(
     reps: usize,
     progress: impl Fn(String),
 ) -> Result<Vec<Row>, String> {
-    let mut w1 = Row {
-        workload: "W1 forward, 32 prompts",
+    let w1 = time_runs(
+        "W1 forward, 32 prompts",
         backend,
-        ms: Vec::new(),
-    };
-    for i in 0..=reps {
-        progress(format!("{backend}: W1 run {i}/{reps}"));
-        yield_now().await;
-        let t = now_ms();
-        run_w1(m, w).await.map_err(|e| e.to_string())?;
-        if i > 0 {
-            w1.ms.push(now_ms() - t);
-        }
-    }
+        reps,
+        &progress,
+        async || run_w1(m, w).await.map_err(|e| e.to_string()),
+    )
+    .await?;
     let task = w.w2_task();
     let mut fitter = w2_fitter(m, w, &task).map_err(|e| e.to_string())?;
-    let mut w2 = Row {
-        workload: "W2 ActivScalar step, 16 prompts",
+    let w2 = time_runs(
+        "W2 ActivScalar step, 16 prompts",
+        backend,
+        reps,
+        &progress,
+        async || fitter.step().await.map(drop).map_err(|e| e.to_string()),
+    )
+    .await?;
+    Ok(vec![w1, w2])
+}
+
+/// Runs `run` once untimed, then `reps` timed times, yielding to the page before each.
+async fn time_runs(
+    workload: &'static str,
+    backend: &'static str,
+    reps: usize,
+    progress: &impl Fn(String),
+    mut run: impl AsyncFnMut() -> Result<(), String>,
+) -> Result<Row, String> {
+    let mut row = Row {
+        workload,
         backend,
         ms: Vec::new(),
     };
+    let short = workload.split(',').next().unwrap_or(workload);
     for i in 0..=reps {
-        progress(format!("{backend}: W2 step {i}/{reps}"));
+        progress(format!("{backend}: {short} run {i}/{reps}"));
         yield_now().await;
         let t = now_ms();
-        fitter.step().await.map_err(|e| e.to_string())?;
+        run().await?;
         if i > 0 {
-            w2.ms.push(now_ms() - t);
+            row.ms.push(now_ms() - t);
         }
     }
-    Ok(vec![w1, w2])
+    Ok(row)
 }
 
 /// The bench card (only on `?bench`).
@@ -104,7 +118,7 @@ pub fn BenchPanel() -> impl IntoView {
     let rows = RwSignal::new(Vec::<Row>::new());
     let status = RwSignal::new(String::new());
     let ready_at = RwSignal::new(None::<f64>);
-    let kind = RwSignal::new("");
+    let kind = RwSignal::new(String::new());
     Effect::new(move |_| {
         if state.model.with(|m| m.is_some()) && ready_at.get_untracked().is_none() {
             ready_at.set(Some(now_ms()));
@@ -169,16 +183,20 @@ async fn run_all(
     m: Rc<LoadedModel>,
     url: String,
     reps: usize,
-    kind: RwSignal<&'static str>,
+    kind: RwSignal<String>,
     rows: RwSignal<Vec<Row>>,
     status: RwSignal<String>,
 ) -> Result<(), String> {
-    let (w, ccc) = Workloads::for_model(&m);
-    kind.set(if ccc {
+    let (w, ccc) = Workloads::for_model(&m).map_err(|e| e.to_string())?;
+    let prompts = if ccc {
         "CCC prompts of the model's tokenizer"
     } else {
         "random token ids (the tokenizer cannot spell the CCC prompts)"
-    });
+    };
+    let weights = m.model.precision().as_str();
+    kind.set(format!(
+        "{prompts}; {weights} weights on WebGPU, f32 on the CPU"
+    ));
     let gpu = measure(&m, &w, "webgpu", reps, |s| status.set(s)).await?;
     rows.set(gpu);
     status.set("Loading the model on the CPU backend for the baseline…".into());

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use activscalar_core::engine::{BackendKind, Engine};
 use activscalar_core::fit::warm_up;
-use activscalar_core::{LoadedModel, ModelFiles, ModelInfo, NamedBytes, load_model_on};
+use activscalar_core::{LoadedModel, ModelFiles, NamedBytes, WeightPrecision, load_model_on};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -30,11 +30,13 @@ enum Status {
     Failed(String),
 }
 
-/// Parses and uploads `files`, then publishes the model (or the error) to the page.
+/// Parses and uploads `files` with their matrices in `precision`, then publishes the model
+/// (or the error) to the page.
 async fn install(
     state: AppState,
     status: RwSignal<Status>,
-    files: Result<Vec<NamedBytes>, String>,
+    files: Result<Rc<Vec<NamedBytes>>, String>,
+    precision: WeightPrecision,
 ) {
     let Some(engine) = state.engine.get_untracked() else {
         status.set(Status::Failed("the compute engine is not ready yet".into()));
@@ -46,10 +48,9 @@ async fn install(
     });
     yield_now().await;
     let loaded = match files {
-        Ok(files) => {
-            let files = Rc::new(files);
-            upload(&files, &engine, status).await.map(|m| (m, files))
-        }
+        Ok(files) => upload(&files, &engine, precision, status)
+            .await
+            .map(|m| (m, files)),
         Err(e) => Err(e),
     };
     match loaded {
@@ -67,15 +68,17 @@ async fn install(
     }
 }
 
-/// Decodes `files` onto `engine` (checked against its GPU's limits first) and, on a GPU,
-/// compiles its kernels.
+/// Decodes `files` onto `engine` with their matrices in `precision` (checked against its
+/// GPU's features and limits first) and, on a GPU, compiles its kernels. The files' bytes are
+/// shared with the parsers, not copied.
 async fn upload(
     files: &[NamedBytes],
     engine: &Engine,
+    precision: WeightPrecision,
     status: RwSignal<Status>,
 ) -> Result<LoadedModel, String> {
     let m = ModelFiles::from_named(files.to_vec())
-        .and_then(|f| load_model_on(f, engine))
+        .and_then(|f| load_model_on(f, engine, precision))
         .map_err(|e| e.to_string())?;
     if engine.kind != BackendKind::WebGpu {
         return Ok(m);
@@ -94,7 +97,8 @@ async fn upload(
 }
 
 /// After the GPU device was lost: starts a new device (or the CPU), reloads the model from
-/// its kept files, and publishes both. Returns them for the fit that was interrupted.
+/// its kept files in the same precision, and publishes both. Returns them for the fit that
+/// was interrupted.
 pub async fn recover_from_device_loss(
     state: AppState,
 ) -> Result<(Rc<Engine>, Rc<LoadedModel>), String> {
@@ -106,10 +110,14 @@ pub async fn recover_from_device_loss(
         .model_files
         .get_untracked()
         .ok_or("the model's files are no longer in memory: load the model again")?;
+    let precision = state
+        .model
+        .with_untracked(|m| m.as_ref().map(|m| m.model.precision()))
+        .unwrap_or_default();
     let engine = Rc::new(old.after_loss().await);
     mark_body("data-backend", engine.kind.as_str());
     state.engine.set(Some(engine.clone()));
-    let m = Rc::new(upload(&files, &engine, RwSignal::new(Status::Idle)).await?);
+    let m = Rc::new(upload(&files, &engine, precision, RwSignal::new(Status::Idle)).await?);
     state.model.set(Some(m.clone()));
     Ok((engine, m))
 }
@@ -152,7 +160,7 @@ async fn fetch_model(url: String, status: RwSignal<Status>) -> Result<Vec<NamedB
                 "network"
             },
         );
-        files.push(NamedBytes { name: short, bytes });
+        files.push(NamedBytes::new(short, bytes));
     }
     Ok(files)
 }
@@ -161,10 +169,7 @@ async fn read_files(list: web_sys::FileList) -> Result<Vec<NamedBytes>, String> 
     let mut files = Vec::new();
     for i in 0..list.length() {
         if let Some(f) = list.get(i) {
-            files.push(NamedBytes {
-                name: f.name(),
-                bytes: read_file(&f).await?,
-            });
+            files.push(NamedBytes::new(f.name(), read_file(&f).await?));
         }
     }
     Ok(files)
@@ -176,14 +181,22 @@ pub fn ModelPanel() -> impl IntoView {
     let state = use_state();
     let status = RwSignal::new(Status::Idle);
     let dragging = RwSignal::new(false);
+    let precision = RwSignal::new(WeightPrecision::F32);
     let busy =
         move || matches!(status.get(), Status::Busy { .. }) || state.engine.with(|e| e.is_none());
 
     let load_url = move |url: String| {
         spawn_local(async move {
-            let files = fetch_model(url, status).await;
-            install(state, status, files).await;
+            let files = fetch_model(url, status).await.map(Rc::new);
+            install(state, status, files, precision.get_untracked()).await;
         })
+    };
+    // Changing the precision reloads the model on display from its kept files.
+    let set_precision = move |p: WeightPrecision| {
+        precision.set(p);
+        if let Some(files) = state.model_files.get_untracked() {
+            spawn_local(install(state, status, Ok(files), p));
+        }
     };
     // `?model=<url>` (or a permalink of the default model) loads as soon as the engine is up.
     if let Some(url) = query_param("model") {
@@ -208,8 +221,8 @@ pub fn ModelPanel() -> impl IntoView {
                 fraction: None,
             });
             spawn_local(async move {
-                let files = read_files(list).await;
-                install(state, status, files).await;
+                let files = read_files(list).await.map(Rc::new);
+                install(state, status, files, precision.get_untracked()).await;
             });
         }
     };
@@ -258,6 +271,7 @@ pub fn ModelPanel() -> impl IntoView {
                         />
                     </label>
                 </div>
+                <PrecisionToggle precision busy set_precision />
             </div>
             {move || match status.get() {
                 Status::Idle => ().into_any(),
@@ -274,13 +288,62 @@ pub fn ModelPanel() -> impl IntoView {
                 Status::Ready => ().into_any(),
                 Status::Failed(e) => view! { <p class="error" id="model-error" role="alert">{e}</p> }.into_any(),
             }}
-            {move || state.model.get().map(|m| model_card(&m.info, state))}
+            {move || state.model.get().map(|m| model_card(&m, state))}
         </section>
     }
 }
 
-fn model_card(info: &ModelInfo, state: AppState) -> impl IntoView + use<> {
+/// The f16-weights checkbox: disabled (with the reason) where the engine cannot run f16, and
+/// while a model loads or a fit runs.
+#[component]
+fn PrecisionToggle(
+    precision: RwSignal<WeightPrecision>,
+    busy: impl Fn() -> bool + Send + Sync + Copy + 'static,
+    set_precision: impl Fn(WeightPrecision) + Copy + 'static,
+) -> impl IntoView {
+    let state = use_state();
+    let supported = move || {
+        state
+            .engine
+            .with(|e| e.as_ref().is_some_and(|e| e.supports(WeightPrecision::F16)))
+    };
+    let hint = move || {
+        state.engine.with(|e| match e.as_ref() {
+            None => "",
+            Some(e) if !e.supports(WeightPrecision::F16) => {
+                "this GPU lacks shader-f16, so weights stay f32"
+            }
+            Some(e) if e.kind == BackendKind::Cpu => {
+                "half the memory; slower on the CPU, which has no f16 arithmetic"
+            }
+            Some(_) => "half the GPU memory and upload; products in f16, top-5 logits within 0.04",
+        })
+    };
+    view! {
+        <label id="precision" title=hint>
+            <input
+                id="half-weights"
+                type="checkbox"
+                prop:checked=move || precision.get() == WeightPrecision::F16
+                disabled=move || busy() || state.busy.get() || !supported()
+                on:change=move |ev| {
+                    set_precision(if event_target_checked(&ev) {
+                        WeightPrecision::F16
+                    } else {
+                        WeightPrecision::F32
+                    })
+                }
+            />
+            " f16 weights "
+            <span class="hint">{hint}</span>
+        </label>
+    }
+}
+
+fn model_card(m: &LoadedModel, state: AppState) -> impl IntoView + use<> {
+    let info = &m.info;
     let c = &info.config;
+    let precision = m.model.precision();
     let backend = state
         .engine
         .with_untracked(|e| e.as_ref().map(|e| e.kind.as_str()).unwrap_or("?"));
@@ -299,13 +362,22 @@ fn model_card(info: &ModelInfo, state: AppState) -> impl IntoView + use<> {
         ("Parameters", format!("{:.1} M", info.n_params as f64 / 1e6)),
         (
             "Weights on device",
-            format!("≈ {} (f32)", megabytes(info.n_params as f64 * 4.0)),
+            format!(
+                "≈ {} ({} matrices)",
+                megabytes(c.weight_bytes(precision) as f64),
+                precision.as_str()
+            ),
         ),
         ("Backend", backend.to_string()),
         ("Weights SHA-256", info.weights_sha256[..16].to_string()),
     ];
     view! {
-        <dl class="model-card" id="model-card" data-arch=c.arch.as_str()>
+        <dl
+            class="model-card"
+            id="model-card"
+            data-arch=c.arch.as_str()
+            data-weights=precision.as_str()
+        >
             {rows
                 .into_iter()
                 .map(|(k, v)| view! { <div><dt>{k}</dt><dd>{v}</dd></div> })

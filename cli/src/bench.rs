@@ -11,19 +11,17 @@ use activscalar_core::{ModelFiles, load_model_on};
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::{Backend, model_arg, report};
+use crate::model_arg::{self, ModelArgs};
+use crate::report;
 
 /// Arguments of `bench`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A .gguf file, a Hugging Face folder, `default`, or `gpt2-small-random` (GPT-2 small's
-    /// shape with random weights, built in memory). Models whose tokenizer cannot spell the CCC
-    /// prompts (and `gpt2-small-random`) get random token ids of the same shapes.
-    #[arg(long, default_value = "default")]
-    model: String,
-    /// Compute backend.
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-    backend: Backend,
+    /// `--model` may also be `gpt2-small-random` (GPT-2 small's shape with random weights,
+    /// built in memory). Models whose tokenizer cannot spell the CCC prompts (and
+    /// `gpt2-small-random`) get random token ids of the same shapes.
+    #[command(flatten)]
+    model: ModelArgs,
     /// Timed repetitions per workload (after one untimed warm-up).
     #[arg(long, default_value_t = 5)]
     reps: usize,
@@ -33,10 +31,6 @@ pub struct Args {
     /// Write the timings as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Store the weight matrices in f16 and multiply in f16 (GPUs with shader-f16; on the
-    /// CPU it is slower and only shows the accuracy).
-    #[arg(long)]
-    half_weights: bool,
 }
 
 /// `--model` value of the random-weight GPT-2 small.
@@ -73,30 +67,28 @@ fn peak_rss_mb() -> Option<f64> {
 
 /// Runs `bench`.
 pub fn run(args: Args) -> Result<()> {
-    let engine = model_arg::engine(args.backend);
-    let (mut m, w) = if args.model == RANDOM_GPT2 {
+    let precision = args.model.weights.precision();
+    let (engine, m, w) = if args.model.model == RANDOM_GPT2 {
+        let engine = model_arg::engine(args.model.backend);
         let files = ModelFiles::from_named(Gpt2Shape::SMALL.files(0))?;
-        let m = load_model_on(files, &engine)?;
+        let m = load_model_on(files, &engine, precision)?;
         let w = Workloads::synthetic(m.info.config.vocab_size, 0);
-        (m, w)
+        (engine, m, w)
     } else {
-        let m = model_arg::load(&args.model, &engine)?;
-        // The default model must spell them: an error there is a bug, not a fallback.
-        let (w, ccc) = if args.model == "default" {
-            (Workloads::ccc(&m)?, true)
-        } else {
-            Workloads::for_model(&m)
-        };
+        let (engine, m) = args.model.load()?;
+        let (w, ccc) = Workloads::for_model(&m)?;
         if !ccc {
+            // The default model spells them: a fallback there would be a bug.
+            anyhow::ensure!(
+                args.model.model != "default",
+                "the default model's tokenizer should spell the CCC prompts"
+            );
             eprintln!(
                 "note: this model's tokenizer cannot spell the CCC prompts; random token ids of the same shapes"
             );
         }
-        (m, w)
+        (engine, m, w)
     };
-    if args.half_weights {
-        m.halve_weights(&engine)?;
-    }
     if let Some(path) = &args.workloads {
         std::fs::write(path, serde_json::to_vec(&w)?)?;
     }
@@ -126,7 +118,7 @@ pub fn run(args: Args) -> Result<()> {
     let [l1, l2] = &w.labels;
     let timings = [summarise(l1, w1), summarise(l2, w2)];
     let peak = peak_rss_mb();
-    let weights = if m.model.half_weights() { "f16" } else { "f32" };
+    let weights = m.model.precision().as_str();
     println!(
         "{} on {}, {weights} weights ({} reps after a warm-up)",
         m.info.source,

@@ -7,8 +7,9 @@ use activscalar_core::result::EVAL_BATCH;
 use activscalar_core::tasks::prepare;
 use anyhow::Result;
 
+use crate::model_arg::ModelArgs;
 use crate::options::TaskArgs;
-use crate::{Backend, model_arg, report};
+use crate::report;
 
 /// Arguments of `eval`.
 #[derive(clap::Args)]
@@ -17,8 +18,8 @@ pub struct Args {
     #[arg(long)]
     result: PathBuf,
     /// The model it was learned on (checked by fingerprint).
-    #[arg(long, default_value = "default")]
-    model: String,
+    #[command(flatten)]
+    model: ModelArgs,
     /// Evaluate on this task (`ccc`, `ioi` or a file) instead of the result's own — e.g.
     /// DynScalar on prompts of other lengths (`--context-free`).
     #[arg(long)]
@@ -32,16 +33,12 @@ pub struct Args {
     /// With --task: its seed.
     #[arg(long, default_value_t = 0)]
     task_seed: u64,
-    /// Compute backend.
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-    backend: Backend,
 }
 
 /// Runs `eval`.
 pub fn run(args: Args) -> Result<()> {
     let saved = report::read_result(&args.result)?;
-    let engine = model_arg::engine(args.backend);
-    let m = model_arg::load(&args.model, &engine)?;
+    let (_engine, m) = args.model.load()?;
     let iv = saved.intervention_for(&m)?;
     let spec = match &args.task {
         Some(t) => TaskArgs {

@@ -5,22 +5,19 @@ use std::path::PathBuf;
 use activscalar_core::result::run_fit;
 use anyhow::Result;
 
+use crate::model_arg::ModelArgs;
 use crate::options::{FitArgs, TaskArgs};
-use crate::{Backend, model_arg, report};
+use crate::report;
 
 /// Arguments of `fit`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A .gguf file, a Hugging Face folder, or `default`.
-    #[arg(long, default_value = "default")]
-    model: String,
+    #[command(flatten)]
+    model: ModelArgs,
     #[command(flatten)]
     task: TaskArgs,
     #[command(flatten)]
     fit: FitArgs,
-    /// Compute backend.
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-    backend: Backend,
     /// Where to write the result JSON.
     #[arg(long)]
     out: PathBuf,
@@ -28,8 +25,7 @@ pub struct Args {
 
 /// Runs `fit`.
 pub fn run(args: Args) -> Result<()> {
-    let engine = model_arg::engine(args.backend);
-    let m = model_arg::load(&args.model, &engine)?;
+    let (engine, m) = args.model.load()?;
     let spec = args.task.spec()?;
     let opts = args.fit.options()?;
     let pb = report::bar(

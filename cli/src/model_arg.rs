@@ -1,12 +1,58 @@
-//! Resolving `--model` (a path, or `default`) and `--backend` into a loaded model.
+//! The model flags every command shares (`--model`, `--backend`, `--weights`) and resolving
+//! them into an engine and a loaded model.
 
 use std::path::{Path, PathBuf};
 
 use activscalar_core::engine::Engine;
-use activscalar_core::{LoadedModel, ModelFiles, load_model_on};
+use activscalar_core::{LoadedModel, ModelFiles, WeightPrecision, load_model_on};
 use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
 
 use crate::Backend;
+
+/// `--weights`: how the weight matrices are stored on the device.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Weights {
+    /// 32-bit floats.
+    F32,
+    /// 16-bit floats, converted before the upload: half the memory; products in f16. GPUs
+    /// need shader-f16; the CPU has no f16 arithmetic (slower, shows the accuracy only).
+    F16,
+}
+
+impl Weights {
+    /// The core's precision.
+    pub fn precision(self) -> WeightPrecision {
+        match self {
+            Weights::F32 => WeightPrecision::F32,
+            Weights::F16 => WeightPrecision::F16,
+        }
+    }
+}
+
+/// The model and where it runs.
+#[derive(clap::Args)]
+pub struct ModelArgs {
+    /// A .gguf file, a Hugging Face folder (config.json, tokenizer.json, *.safetensors) or
+    /// `default` (bench also takes `gpt2-small-random`).
+    #[arg(long, default_value = "default")]
+    pub model: String,
+    /// Compute backend.
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    pub backend: Backend,
+    /// Precision of the weight matrices.
+    #[arg(long, value_enum, default_value_t = Weights::F32)]
+    pub weights: Weights,
+}
+
+impl ModelArgs {
+    /// Starts the backend and loads the model onto it.
+    pub fn load(&self) -> Result<(Engine, LoadedModel)> {
+        let engine = engine(self.backend);
+        let m = load(&self.model, &engine, self.weights.precision())?;
+        Ok((engine, m))
+    }
+}
 
 /// File name of the default model (fetched by scripts/fetch-model.sh).
 pub const DEFAULT_MODEL: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
@@ -43,12 +89,13 @@ pub fn engine(backend: Backend) -> Engine {
     }
 }
 
-/// Loads `model` onto `engine`'s device (on a GPU, after checking it fits its buffer limits).
-pub fn load(model: &str, engine: &Engine) -> Result<LoadedModel> {
+/// Loads `model` onto `engine`'s device with its matrices in `precision` (on a GPU, after
+/// checking that it supports the precision and the model fits its buffer limits).
+pub fn load(model: &str, engine: &Engine, precision: WeightPrecision) -> Result<LoadedModel> {
     let path = resolve(model)?;
     if !path.exists() {
         bail!("{}: no such file or folder", path.display());
     }
     let files = ModelFiles::from_path(&path)?;
-    Ok(load_model_on(files, engine)?)
+    Ok(load_model_on(files, engine, precision)?)
 }

@@ -4,14 +4,14 @@ use activscalar_core::hooks::Hooks;
 use activscalar_core::predict::predict_with;
 use anyhow::Result;
 
-use crate::{Backend, model_arg, report};
+use crate::model_arg::ModelArgs;
+use crate::report;
 
 /// Arguments of `predict`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A .gguf file, a Hugging Face folder (config.json, tokenizer.json, *.safetensors) or `default`.
-    #[arg(long, default_value = "default")]
-    model: String,
+    #[command(flatten)]
+    model: ModelArgs,
     /// The prompt.
     #[arg(long)]
     prompt: String,
@@ -27,22 +27,11 @@ pub struct Args {
     /// Steering strength β for --result.
     #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
     beta: f64,
-    /// Compute backend.
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-    backend: Backend,
-    /// Store the weight matrices in f16 and multiply in f16 (GPUs with shader-f16; on the
-    /// CPU it is slower and only shows the accuracy).
-    #[arg(long)]
-    half_weights: bool,
 }
 
 /// Runs `predict`.
 pub fn run(args: Args) -> Result<()> {
-    let engine = model_arg::engine(args.backend);
-    let mut m = model_arg::load(&args.model, &engine)?;
-    if args.half_weights {
-        m.halve_weights(&engine)?;
-    }
+    let (engine, m) = args.model.load()?;
     let steering = match &args.result {
         Some(path) => {
             let r = report::read_result(path)?;
@@ -65,11 +54,12 @@ pub fn run(args: Args) -> Result<()> {
         return Ok(());
     }
     println!(
-        "{} ({} layers, d={}) on {} — prompt: {} tokens",
+        "{} ({} layers, d={}) on {}, {} weights — prompt: {} tokens",
         m.info.source,
         m.info.config.n_layers,
         m.info.config.d_model,
         engine.kind.as_str(),
+        m.model.precision().as_str(),
         p.prompt_ids.len()
     );
     println!(

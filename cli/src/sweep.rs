@@ -5,15 +5,15 @@ use std::path::PathBuf;
 use activscalar_core::sweep::{log_grid, run_sweep};
 use anyhow::Result;
 
+use crate::model_arg::ModelArgs;
 use crate::options::{FitArgs, TaskArgs};
-use crate::{Backend, model_arg, report};
+use crate::report;
 
 /// Arguments of `sweep`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A .gguf file, a Hugging Face folder, or `default`.
-    #[arg(long, default_value = "default")]
-    model: String,
+    #[command(flatten)]
+    model: ModelArgs,
     #[command(flatten)]
     task: TaskArgs,
     #[command(flatten)]
@@ -27,9 +27,6 @@ pub struct Args {
     /// Grid points (log-spaced).
     #[arg(long, default_value_t = 9)]
     points: usize,
-    /// Compute backend.
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-    backend: Backend,
     /// Where to write the sweep JSON.
     #[arg(long)]
     out: PathBuf,
@@ -37,8 +34,7 @@ pub struct Args {
 
 /// Runs `sweep`.
 pub fn run(args: Args) -> Result<()> {
-    let engine = model_arg::engine(args.backend);
-    let m = model_arg::load(&args.model, &engine)?;
+    let (engine, m) = args.model.load()?;
     let spec = args.task.spec()?;
     let opts = args.fit.options()?;
     let grid = log_grid(args.grid_min, args.grid_max, args.points);

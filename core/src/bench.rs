@@ -13,7 +13,7 @@ use crate::fit::{FitOptions, Fitter};
 use crate::interventions::Method;
 use crate::loaders::model_files::LoadedModel;
 use crate::models::TokenBatch;
-use crate::tasks::{Example, PreparedTask, TaskSpec, prepare};
+use crate::tasks::{Example, PreparedTask, TaskSpec, prepare, single_token};
 
 /// Prompts in W1.
 pub const W1_PROMPTS: usize = 32;
@@ -98,12 +98,13 @@ impl Workloads {
         }
     }
 
-    /// CCC workloads when the model's tokenizer allows them, else [`Workloads::synthetic`];
-    /// the flag says which.
-    pub fn for_model(m: &LoadedModel) -> (Workloads, bool) {
-        match Workloads::ccc(m) {
-            Ok(w) => (w, true),
-            Err(_) => (Workloads::synthetic(m.model.config().vocab_size, 0), false),
+    /// CCC workloads when the model's tokenizer spells the CCC answers as single tokens, else
+    /// [`Workloads::synthetic`]; the flag says which. Any other failure is an error.
+    pub fn for_model(m: &LoadedModel) -> Result<(Workloads, bool)> {
+        if spells_ccc(m) {
+            Ok((Workloads::ccc(m)?, true))
+        } else {
+            Ok((Workloads::synthetic(m.model.config().vocab_size, 0), false))
         }
     }
 
@@ -132,6 +133,17 @@ impl Workloads {
             other_lengths: 0,
         }
     }
+}
+
+/// Whether enough CCC rows have single-token answers in `m`'s tokenizer for W1.
+fn spells_ccc(m: &LoadedModel) -> bool {
+    let one = |answer: &str| single_token(&m.tokenizer, answer).is_ok();
+    let spelled = TaskSpec::ccc(0)
+        .rows()
+        .iter()
+        .filter(|r| one(&r.correct) && one(&r.wrong))
+        .count();
+    spelled >= W1_PROMPTS
 }
 
 /// Runs W1 once (until the logits are on the host).

@@ -7,6 +7,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
+use crate::models::WeightPrecision;
 use crate::models::config::ModelConfig;
 use crate::optim::{Adam, AdamConfig};
 
@@ -78,28 +79,32 @@ impl GpuLimits {
             .min(self.max_storage_buffer_binding_size)
     }
 
-    /// One line for the page: the adapter, the largest tensor it takes and both limits.
+    /// One line for the page: the adapter, the largest tensor it takes, both limits and
+    /// whether it has `shader-f16`.
     pub fn summary(&self) -> String {
         let name = if self.adapter.is_empty() {
             "unnamed adapter"
         } else {
             &self.adapter
         };
-        // Limits are whole MiB in practice (powers of two).
-        let whole = |bytes: u64| format!("{:.0} MiB", bytes as f64 / MIB);
         format!(
-            "{name} · largest tensor {} (maxBufferSize {}, maxStorageBufferBindingSize {})",
-            whole(self.max_tensor_bytes()),
-            whole(self.max_buffer_size),
-            whole(self.max_storage_buffer_binding_size)
+            "{name} · largest tensor {} (maxBufferSize {}, maxStorageBufferBindingSize {}) · {}",
+            mib(self.max_tensor_bytes()),
+            mib(self.max_buffer_size),
+            mib(self.max_storage_buffer_binding_size),
+            if self.shader_f16 {
+                "shader-f16"
+            } else {
+                "no shader-f16"
+            }
         )
     }
 
     /// Checks, before anything is uploaded, that the model's largest weight fits in one GPU
-    /// buffer; the error names the tensor, its size, the limit and what to do instead.
-    pub fn check(&self, config: &ModelConfig) -> Result<()> {
-        let (name, [rows, cols]) = config.largest_weight();
-        let bytes = (rows * cols * 4) as u64;
+    /// buffer with its matrices in `precision`; the error names the tensor, its size, the
+    /// limit and what to do instead.
+    pub fn check(&self, config: &ModelConfig, precision: WeightPrecision) -> Result<()> {
+        let (name, [rows, cols], bytes) = config.largest_weight(precision);
         if bytes <= self.max_tensor_bytes() {
             return Ok(());
         }
@@ -111,8 +116,21 @@ impl GpuLimits {
         } else {
             ("maxBufferSize", self.max_buffer_size)
         };
+        let dtype = if bytes == (rows * cols * 4) as u64 {
+            "f32"
+        } else {
+            "f16"
+        };
+        let half_fits = precision == WeightPrecision::F32
+            && self.shader_f16
+            && config.largest_weight(WeightPrecision::F16).2 <= self.max_tensor_bytes();
+        let instead = if half_fits {
+            "load it with f16 weights, use the CPU backend or a smaller model"
+        } else {
+            "use the CPU backend or a smaller model"
+        };
         Err(CoreError::Input(format!(
-            "this model's {name} ({rows} × {cols} f32, {}) is larger than this GPU allows in one buffer (its {} is {}); nothing was uploaded — use the CPU backend or a smaller model",
+            "this model's {name} ({rows} × {cols} {dtype}, {}) is larger than this GPU allows in one buffer (its {} is {}); nothing was uploaded — {instead}",
             mib(bytes),
             limit.0,
             mib(limit.1)
@@ -217,22 +235,26 @@ impl Engine {
         }
     }
 
-    /// Checks that this engine can run half-precision weights: the CPU always can (slowly: it
-    /// has no f16 arithmetic), a GPU only with `shader-f16`.
-    pub fn check_half_weights(&self) -> Result<()> {
-        match &self.gpu {
-            Some(gpu) if !gpu.limits.shader_f16 => Err(CoreError::Unsupported(format!(
-                "half-precision weights need the GPU feature shader-f16, which {} lacks; the model keeps f32 weights",
-                gpu.limits.adapter
-            ))),
-            _ => Ok(()),
-        }
+    /// Whether this engine can run weights in `precision`: f32 always; f16 on the CPU (slowly:
+    /// it has no f16 arithmetic) and on a GPU with `shader-f16`.
+    pub fn supports(&self, precision: WeightPrecision) -> bool {
+        precision == WeightPrecision::F32
+            || self.gpu.as_ref().is_none_or(|gpu| gpu.limits.shader_f16)
     }
 
-    /// Checks that a model of `config` can be uploaded to this engine (always true on the CPU).
-    pub fn check_fits(&self, config: &ModelConfig) -> Result<()> {
+    /// Checks, before anything is uploaded, that a model of `config` with its matrices in
+    /// `precision` can run on this engine: the precision is supported and, on a GPU, its
+    /// largest weight fits in one buffer.
+    pub fn check_fits(&self, config: &ModelConfig, precision: WeightPrecision) -> Result<()> {
+        if !self.supports(precision) {
+            let adapter = self.gpu.as_ref().map(|g| g.limits.adapter.as_str());
+            return Err(CoreError::Unsupported(format!(
+                "f16 weights need the GPU feature shader-f16, which {} lacks; nothing was uploaded — load the model with f32 weights",
+                adapter.filter(|a| !a.is_empty()).unwrap_or("this GPU")
+            )));
+        }
         match &self.gpu {
-            Some(gpu) => gpu.limits.check(config),
+            Some(gpu) => gpu.limits.check(config, precision),
             None => Ok(()),
         }
     }

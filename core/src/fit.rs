@@ -53,9 +53,11 @@ pub struct FitOptions {
     pub lr: f64,
     /// Step budget.
     pub steps: usize,
-    /// Early stop after this many steps without a relative loss improvement of 1e-4.
+    /// Early stop after this many steps without a relative loss improvement of 1e-4 (with
+    /// mini-batches, counted in whole epochs of steps).
     pub patience: usize,
-    /// Prompts per mini-batch (0: the whole training split).
+    /// Prompts per mini-batch (0: the whole training split). With several, the best θ and
+    /// early stop judge each epoch's mean objective.
     pub batch_size: usize,
     /// Seed of the mini-batch order.
     pub seed: u64,
@@ -201,9 +203,12 @@ pub struct Fitter<'m> {
     iv: Intervention,
     adam: Adam,
     step: usize,
-    /// Lowest objective so far (loss plus λ_M·L1 when L1 is a proximal step).
+    /// Lowest objective so far (loss plus λ_M·L1 when L1 is a proximal step); with several
+    /// mini-batches, the lowest mean over an epoch.
     best_loss: f64,
     since_best: usize,
+    /// Objectives of the current epoch's steps so far (one per mini-batch).
+    epoch: Vec<f64>,
     /// θ at the lowest objective so far, and the step it was measured at: a fit that ends
     /// (budget, early stop, Stop button) returns this θ.
     best: Vec<Tensor<1>>,
@@ -328,6 +333,7 @@ impl<'m> Fitter<'m> {
             adam,
             step: 0,
             since_best: 0,
+            epoch: Vec::new(),
             stop: None,
             history: Vec::new(),
             opts,
@@ -349,7 +355,7 @@ impl<'m> Fitter<'m> {
 
     /// Continues a fit from `snap` on `model` (a fresh device): θ restarts at the snapshot's
     /// best θ, step count, history and early-stop state carry over; Adam's moment estimates
-    /// restart from zero.
+    /// restart from zero, and an epoch cut by the loss is judged on its steps after the resume.
     pub fn resume(
         model: &'m Model,
         task: &PreparedTask,
@@ -481,21 +487,28 @@ impl<'m> Fitter<'m> {
             )));
             return Ok(Some(report));
         }
-        // Early stop on the loss *before* this update (the one θ was measured at).
-        let objective = match o.l1_mode {
+        // Best θ and early stop judge the loss *before* this update (the one θ was measured
+        // at). Each mini-batch's loss is measured on different prompts, so with several
+        // batches θ is judged once per epoch, on the mean over its batches: step by step, an
+        // easy batch would pass for a better θ. The θ kept is the one of the epoch's last step.
+        self.epoch.push(match o.l1_mode {
             L1Mode::Loss => report.loss,
             _ => report.loss + o.lambda_m * report.l1,
-        };
-        if objective < self.best_loss * (1.0 - 1e-4 * self.best_loss.signum()) {
-            self.since_best = 0;
-        } else {
-            self.since_best += 1;
-        }
-        if objective < self.best_loss {
-            self.best_loss = objective;
-            self.best = measured.clone();
-            self.best_host = Some(theta_host);
-            self.best_step = self.step;
+        });
+        if self.step.is_multiple_of(self.batches.len()) {
+            let objective = self.epoch.iter().sum::<f64>() / self.epoch.len() as f64;
+            self.epoch.clear();
+            if objective < self.best_loss * (1.0 - 1e-4 * self.best_loss.signum()) {
+                self.since_best = 0;
+            } else {
+                self.since_best += self.batches.len();
+            }
+            if objective < self.best_loss {
+                self.best_loss = objective;
+                self.best = measured.clone();
+                self.best_host = Some(theta_host);
+                self.best_step = self.step;
+            }
         }
         self.last_good = measured;
         self.history.push(report);

@@ -30,3 +30,4 @@ pub use error::{CoreError, Result};
 pub use loaders::model_files::{
     LoadedModel, ModelFiles, ModelInfo, NamedBytes, load_model, load_model_on,
 };
+pub use models::WeightPrecision;

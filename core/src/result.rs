@@ -10,6 +10,7 @@ use crate::hooks::Site;
 use crate::interventions::{Dims, Intervention, Method};
 use crate::loaders::model_files::{LoadedModel, ModelInfo};
 use crate::metrics::{Minimality, SplitMetrics, evaluate, minimality, site_effects};
+use crate::models::WeightPrecision;
 use crate::tasks::{PreparedTask, TaskSpec, prepare};
 
 /// Reads a number that JSON may hold as `null` (serde_json writes NaN and ±∞ so) as NaN, so a
@@ -103,6 +104,9 @@ pub struct FitResult {
     pub stop_reason: StopReason,
     /// Backend it ran on.
     pub backend: String,
+    /// Precision of the model's weight matrices during the fit (absent in JSON when f32).
+    #[serde(default, skip_serializing_if = "is_f32")]
+    pub weights: WeightPrecision,
     /// Wall-clock seconds of the fit (training only).
     pub seconds: f64,
     /// Metrics on the training split.
@@ -226,6 +230,7 @@ pub async fn finish(
         best_step: fitter.best_step(),
         stop_reason: fitter.stop_reason().cloned().unwrap_or(StopReason::Stopped),
         backend: backend.to_string(),
+        weights: m.model.precision(),
         seconds,
         train,
         test,
@@ -239,4 +244,8 @@ pub async fn finish(
         history: fitter.history.clone(),
         options: opts,
     })
+}
+
+fn is_f32(p: &WeightPrecision) -> bool {
+    *p == WeightPrecision::F32
 }

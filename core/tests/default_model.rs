@@ -7,12 +7,13 @@
 
 use std::path::PathBuf;
 
+use activscalar_core::engine::Engine;
 use activscalar_core::engine::read_vec;
 use activscalar_core::loaders::gguf::GgufFile;
 use activscalar_core::models::TokenBatch;
 use activscalar_core::predict::top_k;
 use activscalar_core::tokenizer::TextTokenizer;
-use activscalar_core::{Device, LoadedModel, ModelFiles, NamedBytes, load_model};
+use activscalar_core::{LoadedModel, ModelFiles, NamedBytes, WeightPrecision, load_model_on};
 use serde::Deserialize;
 
 /// Tolerance against llama.cpp on the F32-dequantised GGUF.
@@ -73,16 +74,18 @@ fn model_bytes() -> Option<Vec<u8>> {
     }
 }
 
-/// The default model on the CPU backend (None when absent outside CI).
+/// The default model on the CPU backend with f32 weights (None when absent outside CI).
 fn default_model() -> Option<LoadedModel> {
+    default_model_in(WeightPrecision::F32)
+}
+
+/// The default model on the CPU backend with its matrices in `precision`.
+fn default_model_in(precision: WeightPrecision) -> Option<LoadedModel> {
     let files = ModelFiles::Gguf {
-        file: NamedBytes {
-            name: "SmolLM2-135M-Instruct.Q4_1.gguf".into(),
-            bytes: model_bytes()?,
-        },
+        file: NamedBytes::new("SmolLM2-135M-Instruct.Q4_1.gguf", model_bytes()?),
         tokenizer: None,
     };
-    Some(load_model(files, &Device::flex()).unwrap())
+    Some(load_model_on(files, &Engine::cpu(), precision).unwrap())
 }
 
 fn golden() -> Golden {
@@ -164,17 +167,17 @@ fn top5_logits_match_llama_cpp_and_transformers() {
     assert_eq!(m.tokenizer.token_text(rome.top_ids[0] as u32), " Italy");
 }
 
-/// Half-precision weights (`LoadedModel::halve_weights`: f16 matrices, f16 products, f32
-/// everywhere else) against transformers' f32 logits: same top-1 on every prompt, top-5 logits
+/// Half-precision weights (`WeightPrecision::F16`: f16 matrices converted before the upload,
+/// f16 products, f32 everywhere else) against transformers' f32 logits: same top-1 on every prompt, top-5 logits
 /// within `TOL_HALF` (measured 0.036 on the CPU backend, whose f16 products accumulate in f32).
 const TOL_HALF: f32 = 0.1;
 
 #[test]
 fn half_precision_weights_keep_the_top_token_and_the_logits_close() {
-    let Some(mut m) = default_model() else { return };
-    m.halve_weights(&activscalar_core::engine::Engine::cpu())
-        .unwrap();
-    assert!(m.model.half_weights());
+    let Some(m) = default_model_in(WeightPrecision::F16) else {
+        return;
+    };
+    assert_eq!(m.model.precision(), WeightPrecision::F16);
     let mut worst = 0f32;
     for want in &golden().transformers_gguf.predictions {
         let batch = TokenBatch::new(std::slice::from_ref(&want.ids), m.model.device()).unwrap();

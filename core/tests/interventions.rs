@@ -328,31 +328,41 @@ fn bumpy_fit(m: &LoadedModel, steps: usize) -> (PreparedTask, FitOptions) {
     (task(ex, test), opts)
 }
 
+/// Steps `fit` until it ends (pressing Stop before step `stop_at`); returns the θ each step
+/// was measured at and each step's objective (loss + λ_M·L1).
+fn run_to_the_end(fit: &mut Fitter, stop_at: Option<usize>) -> (Vec<Vec<Vec<f32>>>, Vec<f64>) {
+    let mut measured = Vec::new();
+    loop {
+        if Some(fit.steps_run()) == stop_at {
+            fit.stop();
+        }
+        let before = pollster::block_on(fit.intervention().to_host()).unwrap();
+        if pollster::block_on(fit.step()).unwrap().is_none() {
+            break;
+        }
+        measured.push(before);
+    }
+    let lambda_m = fit.options().lambda_m;
+    let objective = fit
+        .history
+        .iter()
+        .map(|r| r.loss + lambda_m * r.l1)
+        .collect();
+    (measured, objective)
+}
+
+fn argmin(v: &[f64]) -> usize {
+    (0..v.len()).min_by(|&a, &b| v[a].total_cmp(&v[b])).unwrap()
+}
+
 #[test]
 fn a_fit_returns_the_theta_of_its_lowest_objective_also_when_stopped() {
     let m = tiny();
     let (prepared, opts) = bumpy_fit(&m, 25);
     for stop_at in [None, Some(12)] {
         let mut fit = Fitter::new(&m.model, &prepared, opts.clone(), None).unwrap();
-        let mut measured = Vec::new();
-        loop {
-            if Some(fit.steps_run()) == stop_at {
-                fit.stop();
-            }
-            let before = pollster::block_on(fit.intervention().to_host()).unwrap();
-            if pollster::block_on(fit.step()).unwrap().is_none() {
-                break;
-            }
-            measured.push(before);
-        }
-        let objective: Vec<f64> = fit
-            .history
-            .iter()
-            .map(|r| r.loss + opts.lambda_m * r.l1)
-            .collect();
-        let best = (0..objective.len())
-            .min_by(|&a, &b| objective[a].total_cmp(&objective[b]))
-            .unwrap();
+        let (measured, objective) = run_to_the_end(&mut fit, stop_at);
+        let best = argmin(&objective);
         assert_ne!(
             best + 1,
             objective.len(),
@@ -365,6 +375,34 @@ fn a_fit_returns_the_theta_of_its_lowest_objective_also_when_stopped() {
             "stop_at {stop_at:?}"
         );
     }
+}
+
+#[test]
+fn with_mini_batches_theta_is_judged_per_epoch_on_its_mean_objective() {
+    let m = tiny();
+    let (prepared, mut opts) = bumpy_fit(&m, 24);
+    opts.batch_size = 2;
+    let batches = prepared.train.len().div_ceil(2);
+    assert_eq!(batches, 3, "the planted task changed: update this test");
+    let mut fit = Fitter::new(&m.model, &prepared, opts.clone(), None).unwrap();
+    let (measured, objective) = run_to_the_end(&mut fit, None);
+    let epoch_means: Vec<f64> = objective
+        .chunks(batches)
+        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .collect();
+    let best_step = (argmin(&epoch_means) + 1) * batches;
+    // A step-by-step judge would have picked another step here: the test would not notice
+    // a return to it.
+    assert_ne!(
+        argmin(&objective) + 1,
+        best_step,
+        "objectives {objective:?}"
+    );
+    assert_eq!(fit.best_step(), best_step);
+    assert_eq!(
+        pollster::block_on(fit.intervention().to_host()).unwrap(),
+        measured[best_step - 1]
+    );
 }
 
 #[test]

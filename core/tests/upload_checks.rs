@@ -1,8 +1,8 @@
 //! Checks made before anything is uploaded: the GPU's buffer limits, a tokenizer that belongs to the weights.
 
-use activscalar_core::engine::{Engine, GpuLimits};
-use activscalar_core::models::ModelConfig;
-use activscalar_core::{ModelFiles, load_model_on};
+use activscalar_core::engine::{Engine, GpuLimits, read_vec};
+use activscalar_core::models::{ModelConfig, TokenBatch};
+use activscalar_core::{ModelFiles, NamedBytes, WeightPrecision, load_model_on};
 
 /// SmolLM2-135M's config.json (the default model), as Hugging Face ships it.
 const SMOLLM2_135M: &str = r#"{"architectures":["LlamaForCausalLM"],"model_type":"llama",
@@ -19,24 +19,87 @@ fn limits(binding_mib: u64, buffer_mib: u64) -> GpuLimits {
     }
 }
 
+const F32: WeightPrecision = WeightPrecision::F32;
+const F16: WeightPrecision = WeightPrecision::F16;
+
 #[test]
 fn the_default_model_fits_webgpus_default_limits_and_not_half_of_them() {
     let config = ModelConfig::from_hf_json(SMOLLM2_135M).unwrap();
-    assert_eq!(config.largest_weight(), ("token embedding", [49152, 576]));
+    assert_eq!(
+        config.largest_weight(F32),
+        ("token embedding", [49152, 576], 49152 * 576 * 4)
+    );
     // WebGPU's default limits: 128 MiB per binding, 256 MiB per buffer.
-    limits(128, 256).check(&config).unwrap();
-    let err = limits(64, 256).check(&config).unwrap_err().to_string();
+    limits(128, 256).check(&config, F32).unwrap();
+    let err = limits(64, 256).check(&config, F32).unwrap_err().to_string();
     for part in [
         "token embedding",
-        "49152 × 576",
+        "49152 × 576 f32",
         "108.0 MiB",
         "maxStorageBufferBindingSize is 64.0 MiB",
         "nothing was uploaded",
     ] {
         assert!(err.contains(part), "{part:?} missing from {err:?}");
     }
-    let err = limits(128, 100).check(&config).unwrap_err().to_string();
+    assert!(!err.contains("f16"), "no shader-f16, no f16 advice: {err}");
+    let err = limits(128, 100)
+        .check(&config, F32)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("maxBufferSize is 100.0 MiB"), "{err}");
+}
+
+#[test]
+fn f16_weights_halve_what_must_fit_and_are_suggested_when_they_would() {
+    let config = ModelConfig::from_hf_json(SMOLLM2_135M).unwrap();
+    let (_, _, half) = config.largest_weight(F16);
+    assert_eq!(half, 49152 * 576 * 2);
+    assert_eq!(config.weight_bytes(F16) * 2, config.weight_bytes(F32));
+    // 54 MiB of f16 embedding fits a 64 MiB binding that its 108 MiB in f32 does not.
+    let f16_gpu = GpuLimits {
+        shader_f16: true,
+        ..limits(64, 256)
+    };
+    f16_gpu.check(&config, F16).unwrap();
+    let err = f16_gpu.check(&config, F32).unwrap_err().to_string();
+    assert!(err.contains("load it with f16 weights"), "{err}");
+    let err = limits(32, 256).check(&config, F16).unwrap_err().to_string();
+    assert!(err.contains("49152 × 576 f16, 54.0 MiB"), "{err}");
+    // GPT-2 keeps its position table in f32, in the check as on the device.
+    let gpt2 = ModelConfig::from_hf_json(
+        r#"{"model_type":"gpt2","n_embd":768,"n_layer":1,"n_head":12,"vocab_size":100,"n_positions":4096}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        gpt2.largest_weight(F16),
+        ("position embedding", [4096, 768], 4096 * 768 * 4)
+    );
+}
+
+#[test]
+fn f16_weights_load_on_the_cpu_and_round_the_logits_a_little() {
+    let dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures/tiny-llama");
+    assert!(Engine::cpu().supports(F16));
+    let logits = |precision| {
+        let m = load_model_on(
+            ModelFiles::from_path(&dir).unwrap(),
+            &Engine::cpu(),
+            precision,
+        )
+        .unwrap();
+        assert_eq!(m.model.precision(), precision);
+        let batch = TokenBatch::new(&[vec![1, 5, 9, 2], vec![3, 4]], m.model.device()).unwrap();
+        pollster::block_on(read_vec(m.model.logits_last(&batch, None).unwrap())).unwrap()
+    };
+    let (full, half) = (logits(F32), logits(F16));
+    let worst = full
+        .iter()
+        .zip(&half)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    assert!(worst > 0.0, "f16 matrices changed nothing");
+    assert!(worst < 0.05, "max |Δ| {worst}");
 }
 
 #[test]
@@ -45,10 +108,10 @@ fn a_cpu_engine_has_no_buffer_limit() {
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures/tiny-llama");
     let engine = Engine::cpu();
     assert!(engine.gpu.is_none());
-    let m = load_model_on(ModelFiles::from_path(&dir).unwrap(), &engine).unwrap();
-    engine.check_fits(&m.info.config).unwrap();
+    let m = load_model_on(ModelFiles::from_path(&dir).unwrap(), &engine, F32).unwrap();
+    engine.check_fits(&m.info.config, F32).unwrap();
     // The tiny fixture's largest weight is far below any GPU's limit.
-    limits(1, 1).check(&m.info.config).unwrap();
+    limits(1, 1).check(&m.info.config, F32).unwrap();
 }
 
 #[test]
@@ -58,16 +121,10 @@ fn a_tokenizer_json_that_disagrees_with_the_ggufs_own_is_refused() {
     let json = std::fs::read_to_string(fixtures.join("tiny-llama/tokenizer.json")).unwrap();
     let load = |tokenizer: &str| {
         let files = vec![
-            activscalar_core::NamedBytes {
-                name: "tiny-llama.gguf".into(),
-                bytes: gguf.clone(),
-            },
-            activscalar_core::NamedBytes {
-                name: "tokenizer.json".into(),
-                bytes: tokenizer.as_bytes().to_vec(),
-            },
+            NamedBytes::new("tiny-llama.gguf", gguf.clone()),
+            NamedBytes::new("tokenizer.json", tokenizer.as_bytes().to_vec()),
         ];
-        load_model_on(ModelFiles::from_named(files).unwrap(), &Engine::cpu())
+        load_model_on(ModelFiles::from_named(files).unwrap(), &Engine::cpu(), F32)
     };
     // The matching tokenizer.json is accepted.
     load(&json).unwrap();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setUp, openPage, screenshot, distDir, repoRoot } from './harness.mjs';
+import { setUp, launchBrowser, openPage, screenshot, distDir, repoRoot } from './harness.mjs';
 
 const fixtures = path.join(repoRoot, 'models', 'fixtures');
 // WebGPU reductions run in a different order than the CPU reference.
@@ -23,7 +23,7 @@ async function waitModel(page) {
 }
 
 /** Predicts the golden's first prompt and checks the shown top-10 logits against it. */
-async function checkPrediction(page, goldenName) {
+async function checkPrediction(page, goldenName, tol = TOL) {
   const g = golden(goldenName).prompts[0];
   await page.fill('#prompt', g.text);
   await page.click('#predict');
@@ -36,7 +36,7 @@ async function checkPrediction(page, goldenName) {
   assert.equal(rows[0].id, argmax, 'top-1 token');
   for (const r of rows) {
     const d = Math.abs(r.logit - g.last_logits[r.id]);
-    assert.ok(d < TOL, `token ${r.id}: ${r.logit} vs golden ${g.last_logits[r.id]} (|Δ| ${d})`);
+    assert.ok(d < tol, `token ${r.id}: ${r.logit} vs golden ${g.last_logits[r.id]} (|Δ| ${d})`);
   }
 }
 
@@ -71,6 +71,48 @@ test('a Hugging Face folder URL (tiny Pythia/GPT-NeoX, f16 weights) matches tran
   await waitModel(page);
   assert.equal(await page.getAttribute('#model-card', 'data-arch'), 'gpt_neox');
   await checkPrediction(page, 'tiny-neox');
+});
+
+/** Ticks f16 weights: the model reloads with f16 matrices and predicts close to the golden;
+ * unticking brings f32 back, exact again. */
+async function toggleHalfWeights(page) {
+  const toggle = page.locator('#half-weights');
+  await toggle.check();
+  await page.waitForSelector('#model-card[data-weights="f16"]', { timeout: 300_000 });
+  await waitModel(page);
+  assert.match(await page.textContent('#model-card'), /f16 matrices/);
+  // f16 products round the logits a little (the default model: within 0.04 natively).
+  await checkPrediction(page, 'tiny-llama', 0.05);
+  await toggle.uncheck();
+  await page.waitForSelector('#model-card[data-weights="f32"]', { timeout: 300_000 });
+  await checkPrediction(page, 'tiny-llama');
+}
+
+test('f16 weights: the checkbox says why not on a GPU without shader-f16, and reloads the model in f16 where it can', async () => {
+  const url = `${env.server.url}?model=fixtures/tiny-llama/`;
+  const { page, errors } = await openPage(env.browser, url);
+  await waitModel(page);
+  assert.equal(await page.getAttribute('#model-card', 'data-weights'), 'f32');
+  const limits = await page.textContent('#gpu-limits');
+  if (/no shader-f16/.test(limits)) {
+    // SwiftShader, for one.
+    assert.ok(await page.locator('#half-weights').isDisabled(), 'f16 offered on a GPU without shader-f16');
+    assert.match(await page.textContent('#precision'), /lacks shader-f16, so weights stay f32/);
+  } else {
+    await toggleHalfWeights(page);
+  }
+  assert.deepEqual(errors, []);
+  // The CPU backend (no WebGPU) always runs f16 weights: the reload path end to end.
+  const noGpu = await launchBrowser({ webgpu: false });
+  try {
+    const { page: cpu } = await openPage(noGpu, url);
+    await waitModel(cpu);
+    assert.equal(await cpu.getAttribute('body', 'data-backend'), 'cpu');
+    assert.match(await cpu.textContent('#precision'), /slower on the CPU/);
+    await toggleHalfWeights(cpu);
+  } finally {
+    await noGpu.close();
+  }
 });
 
 test('a truncated GGUF is refused with a clear message and the page keeps working', async () => {

@@ -4,6 +4,7 @@
 //! (name, dims innermost-first, type, offset), padding to `general.alignment`, then data.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::bytes::Reader;
 use crate::dequant::{self, DType};
@@ -88,10 +89,10 @@ pub struct TensorInfo {
     pub len: usize,
 }
 
-/// A parsed GGUF file that owns its bytes.
+/// A parsed GGUF file that holds (a share of) its bytes.
 pub struct GgufFile {
     name: String,
-    bytes: Vec<u8>,
+    bytes: Arc<Vec<u8>>,
     /// Metadata key → value.
     pub meta: BTreeMap<String, MetaValue>,
     /// Tensor table in file order.
@@ -171,7 +172,9 @@ fn read_value(r: &mut Reader, ty: u32, depth: usize) -> Result<MetaValue> {
 impl GgufFile {
     /// Parses the header and tensor table of `bytes` (file name `name` is used in messages).
     /// Checks that every tensor lies inside the file and has a supported type.
-    pub fn parse(name: &str, bytes: Vec<u8>) -> Result<GgufFile> {
+    /// Takes the bytes by value or shared (`Arc`), so a caller that keeps them needs no copy.
+    pub fn parse(name: &str, bytes: impl Into<Arc<Vec<u8>>>) -> Result<GgufFile> {
+        let bytes = bytes.into();
         let mut r = Reader::new(&bytes, name);
         if r.take(4).ok() != Some(b"GGUF".as_slice()) {
             return Err(CoreError::bad_file(

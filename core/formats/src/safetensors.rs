@@ -3,6 +3,7 @@
 //! files plus `model.safetensors.index.json`; [`SafetensorsSet`] reads them as one source.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -28,15 +29,17 @@ struct Slot {
     end: usize,
 }
 
-/// One parsed safetensors file that owns its bytes.
+/// One parsed safetensors file that holds (a share of) its bytes.
 pub struct SafetensorsFile {
-    bytes: Vec<u8>,
+    bytes: Arc<Vec<u8>>,
     entries: Vec<(String, Slot)>,
 }
 
 impl SafetensorsFile {
     /// Parses and validates the header of `bytes` (file `name` for messages).
-    pub fn parse(name: &str, bytes: Vec<u8>) -> Result<SafetensorsFile> {
+    /// Takes the bytes by value or shared (`Arc`), so a caller that keeps them needs no copy.
+    pub fn parse(name: &str, bytes: impl Into<Arc<Vec<u8>>>) -> Result<SafetensorsFile> {
+        let bytes = bytes.into();
         let mut r = Reader::new(&bytes, name);
         let header_len = r
             .u64()

@@ -1,5 +1,7 @@
 //! The files a user gives us for one model, and turning them into a [`LoadedModel`].
 
+use std::sync::Arc;
+
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -9,18 +11,30 @@ use super::safetensors::{SafetensorsFile, SafetensorsSet};
 use crate::engine::Engine;
 use crate::error::{CoreError, Result};
 use crate::models::gpt2::Gpt2;
+use crate::models::layers::Placement;
 use crate::models::llama::{Llama, Naming};
 use crate::models::neox::NeoX;
-use crate::models::{Arch, Architecture, Model, ModelConfig};
+use crate::models::{Arch, Architecture, Model, ModelConfig, WeightPrecision};
 use crate::tokenizer::TextTokenizer;
 
-/// A file's name and contents (the browser has no file system).
+/// A file's name and contents (the browser has no file system). Cloning shares the contents:
+/// the page keeps a model's files to reload it after a lost GPU device without a second copy.
 #[derive(Clone)]
 pub struct NamedBytes {
     /// File name as the user gave it.
     pub name: String,
     /// Contents.
-    pub bytes: Vec<u8>,
+    pub bytes: Arc<Vec<u8>>,
+}
+
+impl NamedBytes {
+    /// A file from its name and contents.
+    pub fn new(name: impl Into<String>, bytes: Vec<u8>) -> NamedBytes {
+        NamedBytes {
+            name: name.into(),
+            bytes: Arc::new(bytes),
+        }
+    }
 }
 
 /// Model files: one GGUF, or a Hugging Face folder's files.
@@ -60,7 +74,7 @@ impl ModelFiles {
             {
                 config = Some(f);
             } else if lower.ends_with("tokenizer.json") {
-                tokenizer = Some(f.bytes);
+                tokenizer = Some(Arc::unwrap_or_clone(f.bytes));
             } else if lower.ends_with(".safetensors") {
                 shards.push(f);
             } else if !lower.ends_with(".json")
@@ -93,7 +107,7 @@ impl ModelFiles {
                 missing.join(", ")
             )));
         }
-        let config = String::from_utf8(config.expect("checked").bytes)
+        let config = String::from_utf8(Arc::unwrap_or_clone(config.expect("checked").bytes))
             .map_err(|_| CoreError::bad_file("config.json", "not UTF-8 text"))?;
         Ok(ModelFiles::HuggingFace {
             config,
@@ -106,12 +120,9 @@ impl ModelFiles {
     #[cfg(not(target_family = "wasm"))]
     pub fn from_path(path: &std::path::Path) -> Result<ModelFiles> {
         let read = |p: &std::path::Path| {
-            std::fs::read(p).map(|bytes| NamedBytes {
-                name: p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                bytes,
+            std::fs::read(p).map(|bytes| {
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                NamedBytes::new(name.unwrap_or_default(), bytes)
             })
         };
         let io = |p: &std::path::Path, e: std::io::Error| {
@@ -167,16 +178,6 @@ pub struct LoadedModel {
     pub info: ModelInfo,
 }
 
-impl LoadedModel {
-    /// Stores the weight matrices in f16 on `engine` (see [`Model::halve_weights`]); refused,
-    /// with the model unchanged, on a GPU without `shader-f16`.
-    pub fn halve_weights(&mut self, engine: &Engine) -> Result<()> {
-        engine.check_half_weights()?;
-        self.model.halve_weights();
-        Ok(())
-    }
-}
-
 fn sha256_hex<'a>(parts: impl Iterator<Item = &'a [u8]>) -> String {
     let mut h = Sha256::new();
     for p in parts {
@@ -185,20 +186,34 @@ fn sha256_hex<'a>(parts: impl Iterator<Item = &'a [u8]>) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Parses, checks and uploads a model to `device`.
+/// Parses, checks and uploads a model to `device` with f32 weights.
 pub fn load_model(files: ModelFiles, device: &Device) -> Result<LoadedModel> {
-    load_checked(files, device, |_| Ok(()))
+    let at = Placement {
+        device: device.clone(),
+        precision: WeightPrecision::F32,
+    };
+    load_checked(files, &at, |_| Ok(()))
 }
 
-/// Like [`load_model`], onto `engine`'s device; on a GPU the model's largest weight is first
-/// checked against the device's buffer limits, so nothing is uploaded that cannot fit.
-pub fn load_model_on(files: ModelFiles, engine: &Engine) -> Result<LoadedModel> {
-    load_checked(files, &engine.device, |c| engine.check_fits(c))
+/// Like [`load_model`], onto `engine`'s device with the weight matrices in `precision`
+/// (converted on the host before the upload). First checks that the engine supports the
+/// precision and, on a GPU, that the model's largest weight fits the device's buffer limits,
+/// so nothing is uploaded that cannot run.
+pub fn load_model_on(
+    files: ModelFiles,
+    engine: &Engine,
+    precision: WeightPrecision,
+) -> Result<LoadedModel> {
+    let at = Placement {
+        device: engine.device.clone(),
+        precision,
+    };
+    load_checked(files, &at, |c| engine.check_fits(c, precision))
 }
 
 fn load_checked(
     files: ModelFiles,
-    device: &Device,
+    at: &Placement,
     fits: impl Fn(&ModelConfig) -> Result<()>,
 ) -> Result<LoadedModel> {
     match files {
@@ -216,13 +231,13 @@ fn load_checked(
             };
             check_vocab(&config, &tokenizer)?;
             fits(&config)?;
-            let arch = Llama::load(config.clone(), &gguf, Naming::Gguf, device)?;
+            let arch = Llama::load(config.clone(), &gguf, Naming::Gguf, at)?;
             Ok(finish(
                 Box::new(arch),
                 tokenizer,
                 file.name,
                 weights_sha256,
-                device,
+                at,
             ))
         }
         ModelFiles::HuggingFace {
@@ -241,11 +256,11 @@ fn load_checked(
                 set.push(SafetensorsFile::parse(&s.name, s.bytes)?);
             }
             let arch: Box<dyn Architecture> = match config.arch {
-                Arch::Gpt2 => Box::new(Gpt2::load(config, &set, device)?),
-                Arch::NeoX => Box::new(NeoX::load(config, &set, device)?),
-                Arch::Llama => Box::new(Llama::load(config, &set, Naming::HuggingFace, device)?),
+                Arch::Gpt2 => Box::new(Gpt2::load(config, &set, at)?),
+                Arch::NeoX => Box::new(NeoX::load(config, &set, at)?),
+                Arch::Llama => Box::new(Llama::load(config, &set, Naming::HuggingFace, at)?),
             };
-            Ok(finish(arch, tokenizer, source, weights_sha256, device))
+            Ok(finish(arch, tokenizer, source, weights_sha256, at))
         }
     }
 }
@@ -282,7 +297,7 @@ fn finish(
     tokenizer: TextTokenizer,
     source: String,
     weights_sha256: String,
-    device: &Device,
+    at: &Placement,
 ) -> LoadedModel {
     let config = arch.config().clone();
     let info = ModelInfo {
@@ -293,7 +308,7 @@ fn finish(
         tokenizer_sha256: tokenizer.hash().to_string(),
     };
     LoadedModel {
-        model: Model::new(arch, device.clone()),
+        model: Model::new(arch, at.device.clone(), at.precision),
         tokenizer,
         info,
     }

@@ -65,18 +65,9 @@ impl Gpt2Shape {
     /// (standard deviation 0.02, GPT-2's initialisation), from `seed`.
     pub fn files(&self, seed: u64) -> Vec<NamedBytes> {
         vec![
-            NamedBytes {
-                name: "config.json".into(),
-                bytes: self.config_json().into_bytes(),
-            },
-            NamedBytes {
-                name: "tokenizer.json".into(),
-                bytes: WORD_LEVEL_TOKENIZER.as_bytes().to_vec(),
-            },
-            NamedBytes {
-                name: "model.safetensors".into(),
-                bytes: self.safetensors(seed),
-            },
+            NamedBytes::new("config.json", self.config_json().into_bytes()),
+            NamedBytes::new("tokenizer.json", WORD_LEVEL_TOKENIZER.as_bytes().to_vec()),
+            NamedBytes::new("model.safetensors", self.safetensors(seed)),
         ]
     }
 

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::WeightPrecision;
 use crate::error::{CoreError, Result};
 use crate::loaders::gguf::GgufFile;
 
@@ -382,28 +383,45 @@ impl ModelConfig {
         Ok(self)
     }
 
-    /// The largest weight matrix the model uploads, by name and `[rows, cols]`: what must fit
-    /// in one GPU buffer.
-    pub fn largest_weight(&self) -> (&'static str, [usize; 2]) {
+    /// The largest weight tensor the model uploads with its matrices in `precision`: name,
+    /// `[rows, cols]` and bytes. What must fit in one GPU buffer. (The position table stays f32.)
+    pub fn largest_weight(&self, precision: WeightPrecision) -> (&'static str, [usize; 2], u64) {
         let d = self.d_model;
         let q = self.n_heads * self.head_dim;
+        let m = precision.bytes();
         let mut candidates = vec![
-            ("token embedding", [self.vocab_size, d]),
-            ("MLP weight", [d, self.d_mlp]),
-            ("attention query weight", [d, q]),
+            ("token embedding", [self.vocab_size, d], m),
+            ("MLP weight", [d, self.d_mlp], m),
+            ("attention query weight", [d, q], m),
         ];
         match self.arch {
             // Fused query/key/value projection.
-            Arch::Gpt2 | Arch::NeoX => candidates.push(("attention QKV weight", [d, 3 * q])),
+            Arch::Gpt2 | Arch::NeoX => candidates.push(("attention QKV weight", [d, 3 * q], m)),
             Arch::Llama => {}
         }
         if self.arch == Arch::Gpt2 {
-            candidates.push(("position embedding", [self.max_positions, d]));
+            candidates.push(("position embedding", [self.max_positions, d], 4));
         }
         candidates
             .into_iter()
-            .max_by_key(|(_, [r, c])| r * c)
+            .map(|(name, [r, c], b)| (name, [r, c], (r * c * b) as u64))
+            .max_by_key(|(_, _, bytes)| *bytes)
             .expect("candidates are not empty")
+    }
+
+    /// Bytes of the weights on the device with the matrices in `precision` (norms and biases,
+    /// a few KB, not counted; GPT-2's position table always f32).
+    pub fn weight_bytes(&self, precision: WeightPrecision) -> u64 {
+        let pos = self.position_params();
+        ((self.n_params() - pos) * precision.bytes() + pos * 4) as u64
+    }
+
+    fn position_params(&self) -> usize {
+        if self.arch == Arch::Gpt2 {
+            self.max_positions * self.d_model
+        } else {
+            0
+        }
     }
 
     /// Number of parameters implied by the shapes (weights only, tied counted once).
@@ -417,11 +435,6 @@ impl ModelConfig {
             _ => 2 * d * self.d_mlp,
         };
         let embed = self.vocab_size * d * if self.tied_embeddings { 1 } else { 2 };
-        let pos = if self.arch == Arch::Gpt2 {
-            self.max_positions * d
-        } else {
-            0
-        };
-        self.n_layers * (attn + mlp) + embed + pos
+        self.n_layers * (attn + mlp) + embed + self.position_params()
     }
 }

@@ -6,7 +6,8 @@ use burn::tensor::{Device, Int, Tensor};
 use super::Architecture;
 use super::config::ModelConfig;
 use super::layers::{
-    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, halve, load, matmul_rows,
+    Layout, Linear, Norm, Placement, Rope, activate, causal_attention, embed_tokens, load,
+    load_matrix, matmul_rows,
 };
 use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
@@ -32,14 +33,16 @@ pub struct Gpt2 {
 
 impl Gpt2 {
     /// Loads the weights of `cfg` from `src` (names with or without the `transformer.` prefix).
-    pub fn load(cfg: ModelConfig, src: &dyn WeightSource, device: &Device) -> Result<Gpt2> {
+    /// The position table stays f32 whatever the placement's precision.
+    pub fn load(cfg: ModelConfig, src: &dyn WeightSource, at: &Placement) -> Result<Gpt2> {
+        let device = &at.device;
         let p = if src.contains("transformer.wte.weight") {
             "transformer."
         } else {
             ""
         };
         let (d, eps) = (cfg.d_model, cfg.norm_eps);
-        let lin = |name: String, i, o| Linear::load(src, &name, i, o, Layout::InOut, true, device);
+        let lin = |name: String, i, o| Linear::load(src, &name, i, o, Layout::InOut, true, at);
         let blocks = (0..cfg.n_layers)
             .map(|l| {
                 let b = format!("{p}h.{l}");
@@ -54,7 +57,7 @@ impl Gpt2 {
             })
             .collect::<Result<_>>()?;
         Ok(Gpt2 {
-            wte: load(src, &format!("{p}wte.weight"), [cfg.vocab_size, d], device)?,
+            wte: load_matrix(src, &format!("{p}wte.weight"), [cfg.vocab_size, d], at)?,
             wpe: load(
                 src,
                 &format!("{p}wpe.weight"),
@@ -110,14 +113,5 @@ impl Architecture for Gpt2 {
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
         matmul_rows(self.ln_f.forward(x), self.wte.clone().transpose())
-    }
-
-    fn halve_weights(&mut self) {
-        self.wte = halve(self.wte.clone());
-        for b in &mut self.blocks {
-            for lin in [&mut b.c_attn, &mut b.c_proj, &mut b.c_fc, &mut b.mlp_proj] {
-                lin.halve();
-            }
-        }
     }
 }

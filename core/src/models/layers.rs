@@ -1,18 +1,49 @@
 //! Building blocks shared by the architectures: linear layers, norms, RoPE and causal
 //! multi-head attention with grouped key/value heads.
 
-use burn::tensor::{Bool, DType, Device, FloatDType, Int, Tensor, TensorData, activation};
+use burn::tensor::{Bool, DType, Device, Int, Tensor, TensorData, activation};
 
+use super::WeightPrecision;
 use super::config::{Activation, ModelConfig};
 use crate::error::{CoreError, Result};
 use crate::loaders::{HostTensor, WeightSource};
 
-/// Uploads a host tensor after checking its shape.
+/// Where a model's weights go: the device, and the precision of its weight matrices.
+#[derive(Clone)]
+pub struct Placement {
+    /// The device every weight is uploaded to.
+    pub device: Device,
+    /// How the matrices (linear layers, token embedding, unembedding) are stored.
+    pub precision: WeightPrecision,
+}
+
+/// Uploads a host tensor after checking its shape, as f32.
 pub fn upload<const D: usize>(
     name: &str,
     t: HostTensor,
     expected: [usize; D],
     device: &Device,
+) -> Result<Tensor<D>> {
+    upload_as(name, t, expected, device, DType::F32)
+}
+
+/// Uploads a weight matrix in the placement's precision. An f16 matrix is converted on the
+/// host, so only half the bytes are uploaded and no f32 copy exists on the device.
+pub fn upload_matrix(
+    name: &str,
+    t: HostTensor,
+    expected: [usize; 2],
+    at: &Placement,
+) -> Result<Tensor<2>> {
+    upload_as(name, t, expected, &at.device, at.precision.dtype())
+}
+
+fn upload_as<const D: usize>(
+    name: &str,
+    t: HostTensor,
+    expected: [usize; D],
+    device: &Device,
+    dtype: DType,
 ) -> Result<Tensor<D>> {
     if t.shape != expected {
         return Err(CoreError::WrongShape {
@@ -21,10 +52,13 @@ pub fn upload<const D: usize>(
             expected: expected.to_vec(),
         });
     }
-    Ok(Tensor::from_data(TensorData::new(t.data, expected), device))
+    Ok(Tensor::from_data(
+        TensorData::new(t.data, expected),
+        (device, dtype),
+    ))
 }
 
-/// Reads and uploads `name` with the given shape.
+/// Reads and uploads `name` with the given shape, as f32.
 pub fn load<const D: usize>(
     src: &dyn WeightSource,
     name: &str,
@@ -32,6 +66,16 @@ pub fn load<const D: usize>(
     device: &Device,
 ) -> Result<Tensor<D>> {
     upload(name, src.tensor(name)?, shape, device)
+}
+
+/// Reads and uploads the weight matrix `name` in the placement's precision.
+pub fn load_matrix(
+    src: &dyn WeightSource,
+    name: &str,
+    shape: [usize; 2],
+    at: &Placement,
+) -> Result<Tensor<2>> {
+    upload_matrix(name, src.tensor(name)?, shape, at)
 }
 
 /// How a checkpoint stores a linear layer's weight matrix.
@@ -53,7 +97,8 @@ pub struct Linear {
 }
 
 impl Linear {
-    /// Loads `{prefix}.weight` (and `{prefix}.bias` when `bias`).
+    /// Loads `{prefix}.weight` in the placement's precision (and `{prefix}.bias` as f32 when
+    /// `bias`).
     pub fn load(
         src: &dyn WeightSource,
         prefix: &str,
@@ -61,27 +106,27 @@ impl Linear {
         d_out: usize,
         layout: Layout,
         bias: bool,
-        device: &Device,
+        at: &Placement,
     ) -> Result<Linear> {
         let name = format!("{prefix}.weight");
-        let w = src.tensor(&name)?;
         let w = match layout {
-            Layout::OutIn => upload(&name, w, [d_out, d_in], device)?.transpose(),
-            Layout::InOut => upload(&name, w, [d_in, d_out], device)?,
+            Layout::OutIn => load_matrix(src, &name, [d_out, d_in], at)?.transpose(),
+            Layout::InOut => load_matrix(src, &name, [d_in, d_out], at)?,
         };
         Ok(Linear {
             weight: w,
             bias: if bias {
-                Some(load(src, &format!("{prefix}.bias"), [d_out], device)?)
+                Some(load(src, &format!("{prefix}.bias"), [d_out], &at.device)?)
             } else {
                 None
             },
         })
     }
 
-    /// Stores the weight matrix in half precision (see [`matmul_rows`]); the bias stays f32.
-    pub fn halve(&mut self) {
-        self.weight = halve(self.weight.clone());
+    /// `x` in the dtype of this layer's weight. When several layers read the same input
+    /// (q/k/v, gate/up), casting it once up front makes their own casts no-ops.
+    pub fn cast_input(&self, x: Tensor<3>) -> Tensor<3> {
+        x.cast(self.weight.dtype())
     }
 
     /// Applies the layer to `[batch, seq, in]`.
@@ -101,17 +146,11 @@ impl Linear {
 pub fn matmul_rows(x: Tensor<3>, w: Tensor<2>) -> Tensor<3> {
     let [b, s, d] = x.dims();
     let out = w.dims()[1];
-    let dtype = x.dtype();
     x.reshape([b * s, d])
         .cast(w.dtype())
         .matmul(w)
-        .cast(dtype)
+        .cast(DType::F32)
         .reshape([b, s, out])
-}
-
-/// `w` in half precision (f16), for models loaded with half-precision weights.
-pub fn halve(w: Tensor<2>) -> Tensor<2> {
-    w.cast(FloatDType::F16)
 }
 
 /// LayerNorm (with bias) or RMSNorm (scale only).

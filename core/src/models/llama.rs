@@ -7,8 +7,8 @@ use burn::tensor::{Device, Int, Tensor};
 use super::Architecture;
 use super::config::ModelConfig;
 use super::layers::{
-    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, halve, load, matmul_rows,
-    upload,
+    Layout, Linear, Norm, Placement, Rope, activate, causal_attention, embed_tokens, load_matrix,
+    matmul_rows, upload, upload_matrix,
 };
 use crate::error::{CoreError, Result};
 use crate::hooks::{self, Hooks, Site};
@@ -117,8 +117,6 @@ pub struct Llama {
     norm: Norm,
     /// `[vocab, d]` (the embedding itself when tied).
     lm_head: Tensor<2>,
-    /// Whether `lm_head` is the embedding.
-    tied: bool,
 }
 
 impl Llama {
@@ -127,8 +125,9 @@ impl Llama {
         cfg: ModelConfig,
         src: &dyn WeightSource,
         naming: Naming,
-        device: &Device,
+        at: &Placement,
     ) -> Result<Llama> {
+        let device = &at.device;
         let (d, m, hd) = (cfg.d_model, cfg.d_mlp, cfg.head_dim);
         let (q_out, kv_out) = (cfg.n_heads * hd, cfg.n_kv_heads * hd);
         let lin = |l: usize, part: &str, i: usize, o: usize, bias: bool| {
@@ -152,11 +151,11 @@ impl Llama {
                     None
                 };
                 return Ok(Linear {
-                    weight: upload(&name, w, [o, i], device)?.transpose(),
+                    weight: upload_matrix(&name, w, [o, i], at)?.transpose(),
                     bias,
                 });
             }
-            Linear::load(src, &prefix, i, o, Layout::OutIn, bias, device)
+            Linear::load(src, &prefix, i, o, Layout::OutIn, bias, at)
         };
         let norm = |l: usize, part: &str| {
             Norm::rms_norm(
@@ -182,18 +181,17 @@ impl Llama {
                 })
             })
             .collect::<Result<_>>()?;
-        let embed = load(src, naming.global("embed"), [cfg.vocab_size, d], device)?;
+        let embed = load_matrix(src, naming.global("embed"), [cfg.vocab_size, d], at)?;
         let tied = cfg.tied_embeddings || !src.contains(naming.global("lm_head"));
         let lm_head = if tied {
             embed.clone()
         } else {
-            load(src, naming.global("lm_head"), [cfg.vocab_size, d], device)?
+            load_matrix(src, naming.global("lm_head"), [cfg.vocab_size, d], at)?
         };
         Ok(Llama {
             norm: Norm::rms_norm(src, naming.global("norm"), d, cfg.norm_eps, device)?,
             embed,
             lm_head,
-            tied,
             blocks,
             cfg,
         })
@@ -221,7 +219,7 @@ impl Architecture for Llama {
         hk: Option<&dyn Hooks>,
     ) -> Tensor<3> {
         let blk = &self.blocks[l];
-        let h = blk.attn_norm.forward(x.clone());
+        let h = blk.q.cast_input(blk.attn_norm.forward(x.clone()));
         let attn = causal_attention(
             blk.q.forward(h.clone()),
             blk.k.forward(h.clone()),
@@ -230,34 +228,12 @@ impl Architecture for Llama {
             rope,
         );
         let x = x + hooks::apply(hk, Site::AttnOut, l, blk.o.forward(attn));
-        let h = blk.ffn_norm.forward(x.clone());
+        let h = blk.gate.cast_input(blk.ffn_norm.forward(x.clone()));
         let gated = activate(self.cfg.activation, blk.gate.forward(h.clone())) * blk.up.forward(h);
         x + hooks::apply(hk, Site::MlpOut, l, blk.down.forward(gated))
     }
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
         matmul_rows(self.norm.forward(x), self.lm_head.clone().transpose())
-    }
-
-    fn halve_weights(&mut self) {
-        self.embed = halve(self.embed.clone());
-        self.lm_head = if self.tied {
-            self.embed.clone()
-        } else {
-            halve(self.lm_head.clone())
-        };
-        for b in &mut self.blocks {
-            for lin in [
-                &mut b.q,
-                &mut b.k,
-                &mut b.v,
-                &mut b.o,
-                &mut b.gate,
-                &mut b.up,
-                &mut b.down,
-            ] {
-                lin.halve();
-            }
-        }
     }
 }

@@ -9,7 +9,8 @@ pub mod layers;
 pub mod llama;
 pub mod neox;
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{DType, Device, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
 
 pub use config::{Activation, Arch, ModelConfig};
 use layers::Rope;
@@ -35,10 +36,45 @@ pub trait Architecture {
     ) -> Tensor<3>;
     /// Final norm and unembedding: `[batch, n, d]` → `[batch, n, vocab]`.
     fn unembed(&self, x: Tensor<3>) -> Tensor<3>;
-    /// Stores the linear layers' weight matrices and the token embeddings / unembedding in
-    /// f16; norms, biases, position tables, activations and hooks stay f32 (see
-    /// [`layers::matmul_rows`]).
-    fn halve_weights(&mut self);
+}
+
+/// How a model's weight matrices (linear layers, token embedding, unembedding) are stored on
+/// the device. Norms, biases, position tables, activations, hooks and θ are always f32.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightPrecision {
+    /// 32-bit floats: exact, the default.
+    #[default]
+    F32,
+    /// 16-bit floats, converted on the host before the upload: half the memory and upload,
+    /// products computed in f16 (see [`layers::matmul_rows`]). A GPU needs `shader-f16`.
+    F16,
+}
+
+impl WeightPrecision {
+    /// `"f32"` or `"f16"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WeightPrecision::F32 => "f32",
+            WeightPrecision::F16 => "f16",
+        }
+    }
+
+    /// Bytes per matrix element.
+    pub fn bytes(self) -> usize {
+        match self {
+            WeightPrecision::F32 => 4,
+            WeightPrecision::F16 => 2,
+        }
+    }
+
+    /// The tensor dtype of the matrices.
+    pub fn dtype(self) -> DType {
+        match self {
+            WeightPrecision::F32 => DType::F32,
+            WeightPrecision::F16 => DType::F16,
+        }
+    }
 }
 
 /// Prompts as a right-padded `[batch, seq]` id tensor plus each prompt's length.
@@ -106,16 +142,16 @@ impl TokenBatch {
 pub struct Model {
     arch: Box<dyn Architecture>,
     device: Device,
-    half: bool,
+    precision: WeightPrecision,
 }
 
 impl Model {
-    /// Wraps a loaded architecture.
-    pub fn new(arch: Box<dyn Architecture>, device: Device) -> Model {
+    /// Wraps an architecture loaded onto `device` with its matrices in `precision`.
+    pub fn new(arch: Box<dyn Architecture>, device: Device, precision: WeightPrecision) -> Model {
         Model {
             arch,
             device,
-            half: false,
+            precision,
         }
     }
 
@@ -129,15 +165,9 @@ impl Model {
         &self.device
     }
 
-    /// Converts the weight matrices to f16 (half the memory; products computed in f16).
-    pub fn halve_weights(&mut self) {
-        self.arch.halve_weights();
-        self.half = true;
-    }
-
-    /// Whether the weight matrices are f16 ([`Model::halve_weights`]).
-    pub fn half_weights(&self) -> bool {
-        self.half
+    /// How the weight matrices are stored.
+    pub fn precision(&self) -> WeightPrecision {
+        self.precision
     }
 
     /// Residual stream after the last block, `[batch, seq, d]`.

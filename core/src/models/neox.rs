@@ -7,7 +7,8 @@ use burn::tensor::{Device, Int, Tensor};
 use super::Architecture;
 use super::config::ModelConfig;
 use super::layers::{
-    Layout, Linear, Norm, Rope, activate, causal_attention, embed_tokens, halve, load, matmul_rows,
+    Layout, Linear, Norm, Placement, Rope, activate, causal_attention, embed_tokens, load_matrix,
+    matmul_rows,
 };
 use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
@@ -34,10 +35,11 @@ pub struct NeoX {
 
 impl NeoX {
     /// Loads the weights of `cfg` from `src` (Hugging Face names).
-    pub fn load(cfg: ModelConfig, src: &dyn WeightSource, device: &Device) -> Result<NeoX> {
+    pub fn load(cfg: ModelConfig, src: &dyn WeightSource, at: &Placement) -> Result<NeoX> {
+        let device = &at.device;
         let (d, eps, m) = (cfg.d_model, cfg.norm_eps, cfg.d_mlp);
         let lin =
-            |name: String, i, o, bias| Linear::load(src, &name, i, o, Layout::OutIn, bias, device);
+            |name: String, i, o, bias| Linear::load(src, &name, i, o, Layout::OutIn, bias, at);
         let blocks = (0..cfg.n_layers)
             .map(|l| {
                 let b = format!("gpt_neox.layers.{l}");
@@ -68,11 +70,11 @@ impl NeoX {
                 })
             })
             .collect::<Result<_>>()?;
-        let embed_in = load(src, "gpt_neox.embed_in.weight", [cfg.vocab_size, d], device)?;
+        let embed_in = load_matrix(src, "gpt_neox.embed_in.weight", [cfg.vocab_size, d], at)?;
         let embed_out = if cfg.tied_embeddings {
             embed_in.clone()
         } else {
-            load(src, "embed_out.weight", [cfg.vocab_size, d], device)?
+            load_matrix(src, "embed_out.weight", [cfg.vocab_size, d], at)?
         };
         Ok(NeoX {
             final_layer_norm: Norm::layer_norm(src, "gpt_neox.final_layer_norm", d, eps, device)?,
@@ -137,25 +139,5 @@ impl Architecture for NeoX {
             self.final_layer_norm.forward(x),
             self.embed_out.clone().transpose(),
         )
-    }
-
-    fn halve_weights(&mut self) {
-        self.embed_in = halve(self.embed_in.clone());
-        self.embed_out = if self.cfg.tied_embeddings {
-            self.embed_in.clone()
-        } else {
-            halve(self.embed_out.clone())
-        };
-        for b in &mut self.blocks {
-            let lins = [
-                &mut b.query_key_value,
-                &mut b.dense,
-                &mut b.dense_h_to_4h,
-                &mut b.dense_4h_to_h,
-            ];
-            for lin in lins {
-                lin.halve();
-            }
-        }
     }
 }

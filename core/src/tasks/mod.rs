@@ -299,7 +299,8 @@ impl PreparedTask {
     }
 }
 
-fn single_token(tok: &TextTokenizer, answer: &str) -> std::result::Result<u32, String> {
+/// `answer`'s single token id, or why it is not one token.
+pub fn single_token(tok: &TextTokenizer, answer: &str) -> std::result::Result<u32, String> {
     if answer.is_empty() {
         return Err("empty answer".into());
     }
