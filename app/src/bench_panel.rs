@@ -7,12 +7,12 @@
 use std::rc::Rc;
 
 use activscalar_core::bench::{Workloads, run_w1, w2_fitter};
-use activscalar_core::{Device, LoadedModel, ModelFiles, load_model};
+use activscalar_core::{Device, LoadedModel, ModelFiles, NamedBytes, load_model};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::browser::{mark_body, query_param, yield_now};
-use crate::model_panel::{DEFAULT_MODEL_URL, fetch_model_files};
+use crate::model_panel::DEFAULT_MODEL_URL;
 use crate::state::use_state;
 use crate::widgets::NumberInput;
 
@@ -106,9 +106,9 @@ async fn time_runs(
 #[component]
 pub fn BenchPanel() -> impl IntoView {
     let state = use_state();
-    let url = query_param("model").unwrap_or_else(|| DEFAULT_MODEL_URL.to_string());
+    // The default model unless `?model=` names another (which the model panel loads).
     if query_param("model").is_none() {
-        state.load_request.set(Some(url.clone()));
+        state.load_request.set(Some(DEFAULT_MODEL_URL.to_string()));
     }
     let reps = RwSignal::new(
         query_param("reps")
@@ -125,16 +125,18 @@ pub fn BenchPanel() -> impl IntoView {
         }
     });
     let run = move |_| {
-        let Some(m) = state.model.get_untracked() else {
+        let (Some(m), Some(files)) = (
+            state.model.get_untracked(),
+            state.model_files.get_untracked(),
+        ) else {
             return;
         };
-        let url = url.clone();
         let reps = reps.get_untracked().clamp(1.0, 100.0) as usize;
         state.busy.set(true);
         rows.set(Vec::new());
         mark_body("data-bench", "running");
         spawn_local(async move {
-            let out = run_all(m, url, reps, kind, rows, status).await;
+            let out = run_all(m, files, reps, kind, rows, status).await;
             state.busy.set(false);
             match out {
                 Ok(()) => {
@@ -163,7 +165,7 @@ pub fn BenchPanel() -> impl IntoView {
             <div class="row">
                 <NumberInput id="bench-reps" label="runs" value=reps step=1.0/>
                 <button id="run-bench" on:click=run
-                    disabled=move || state.model.with(|m| m.is_none()) || state.busy.get()>
+                    disabled=move || state.model.with(|m| m.is_none()) || !state.idle()>
                     "Run benchmark"
                 </button>
             </div>
@@ -181,7 +183,7 @@ pub fn BenchPanel() -> impl IntoView {
 
 async fn run_all(
     m: Rc<LoadedModel>,
-    url: String,
+    files: Rc<Vec<NamedBytes>>,
     reps: usize,
     kind: RwSignal<String>,
     rows: RwSignal<Vec<Row>>,
@@ -201,8 +203,8 @@ async fn run_all(
     rows.set(gpu);
     status.set("Loading the model on the CPU backend for the baseline…".into());
     yield_now().await;
-    let files = fetch_model_files(&url).await?;
-    let cpu_model = ModelFiles::from_named(files)
+    // The loaded model's own files (kept by the page; shared, not copied).
+    let cpu_model = ModelFiles::from_named(files.to_vec())
         .and_then(|f| load_model(f, &Device::flex()))
         .map_err(|e| e.to_string())?;
     let cpu = measure(&cpu_model, &w, "cpu", reps, |s| status.set(s)).await?;

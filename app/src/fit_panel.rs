@@ -192,7 +192,7 @@ pub fn FitPanel() -> impl IntoView {
                 </div>
             </details>
             <div class="row">
-                <button id="run-fit" disabled=move || state.busy.get() || state.model.with(|m| m.is_none()) on:click=move |_| run()>"Run"</button>
+                <button id="run-fit" disabled=move || !state.idle() || state.model.with(|m| m.is_none()) on:click=move |_| run()>"Run"</button>
                 <button id="stop-fit" class="secondary" disabled=move || !state.busy.get() on:click=move |_| stop.set(true)>"Stop"</button>
                 <progress class="fit-progress" max="1" value=progress></progress>
                 <span class="hint" id="fit-status">{move || history.with(|h| h.last().map(|r| format!(
@@ -368,9 +368,9 @@ fn result_table(r: &FitResult) -> impl IntoView + use<> {
             <tbody>{row("train", &r.train)}{row("test", &r.test)}</tbody>
         </table>
         <p class="hint" id="result-summary">
-            {format!("{} · {} active of {} sites (τ = {}) · {} parameters · L1 {:.3} · {} steps ({}; θ of the lowest objective, step {}) · {:.1} s on {}",
+            {format!("{} · {} active of {} sites (τ = {}) · {} parameters · L1 {:.3} · {} steps ({}; θ of the lowest objective, step {}) · {:.1} s on {}, {} weights",
                 r.options.method.as_str(), mn.active_sites, mn.n_sites, mn.tau, mn.n_params, mn.l1,
-                r.steps_run, stop_text(&r.stop_reason), r.best_step, r.seconds, r.backend)}
+                r.steps_run, stop_text(&r.stop_reason), r.best_step, r.seconds, r.backend, r.weights)}
         </p>
     }
 }

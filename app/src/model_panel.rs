@@ -30,41 +30,103 @@ enum Status {
     Failed(String),
 }
 
-/// Parses and uploads `files` with their matrices in `precision`, then publishes the model
-/// (or the error) to the page.
-async fn install(
+/// The model panel's loading: no fit, sweep or benchmark starts while it runs, and it does not
+/// start while one runs. Cheap to copy into event handlers.
+#[derive(Clone, Copy)]
+struct Loader {
     state: AppState,
     status: RwSignal<Status>,
-    files: Result<Rc<Vec<NamedBytes>>, String>,
-    precision: WeightPrecision,
-) {
-    let Some(engine) = state.engine.get_untracked() else {
-        status.set(Status::Failed("the compute engine is not ready yet".into()));
-        return;
-    };
-    status.set(Status::Busy {
-        what: "Decoding and uploading weights…".into(),
-        fraction: None,
-    });
-    yield_now().await;
-    let loaded = match files {
-        Ok(files) => upload(&files, &engine, precision, status)
-            .await
-            .map(|m| (m, files)),
-        Err(e) => Err(e),
-    };
-    match loaded {
-        Ok((m, files)) => {
-            state.model.set(Some(Rc::new(m)));
-            state.model_files.set(Some(files));
-            status.set(Status::Ready);
-            mark_body("data-model", "ready");
+    /// The precision the user asked for.
+    precision: RwSignal<WeightPrecision>,
+    /// The files of the last load that failed: ticking f16 retries them (a model too large in
+    /// f32 for this GPU is told to load with f16 weights).
+    refused: RwSignal<Option<Rc<Vec<NamedBytes>>>, LocalStorage>,
+}
+
+impl Loader {
+    fn new(state: AppState) -> Self {
+        Loader {
+            state,
+            status: RwSignal::new(Status::Idle),
+            precision: RwSignal::new(WeightPrecision::F32),
+            refused: RwSignal::new_local(None),
         }
-        Err(e) => {
-            // A failed load keeps the previous model, if any.
-            status.set(Status::Failed(e));
-            mark_body("data-model", "error");
+    }
+
+    /// Reads or downloads the files (`files`), then installs them in the chosen precision.
+    async fn load(self, files: impl Future<Output = Result<Vec<NamedBytes>, String>>) {
+        if self.state.busy.get_untracked() {
+            self.fail("a fit or sweep is running: load the model when it has ended".into());
+            return;
         }
+        self.state.loading.set(true);
+        let files = files.await.map(Rc::new);
+        self.install(files, self.precision.get_untracked()).await;
+        self.state.loading.set(false);
+    }
+
+    /// Reloads the model on display (or the files last refused) in `p`; if that fails, the
+    /// model and the checkbox stay as they were.
+    fn set_precision(self, p: WeightPrecision) {
+        let previous = self.precision.get_untracked();
+        self.precision.set(p);
+        let files = self.refused.get_untracked();
+        let Some(files) = files.or_else(|| self.state.model_files.get_untracked()) else {
+            return;
+        };
+        self.state.loading.set(true);
+        spawn_local(async move {
+            if !self.install(Ok(files), p).await {
+                self.precision.set(previous);
+            }
+            self.state.loading.set(false);
+        });
+    }
+
+    /// Parses and uploads `files` with their matrices in `precision`, then publishes the
+    /// model (or the error) to the page; whether it loaded.
+    async fn install(
+        self,
+        files: Result<Rc<Vec<NamedBytes>>, String>,
+        precision: WeightPrecision,
+    ) -> bool {
+        let Some(engine) = self.state.engine.get_untracked() else {
+            self.fail("the compute engine is not ready yet".into());
+            return false;
+        };
+        self.status.set(Status::Busy {
+            what: "Decoding and uploading weights…".into(),
+            fraction: None,
+        });
+        yield_now().await;
+        let files = match files {
+            Ok(files) => files,
+            Err(e) => {
+                self.fail(e);
+                return false;
+            }
+        };
+        match upload(&files, &engine, precision, self.status).await {
+            Ok(m) => {
+                self.state.model.set(Some(Rc::new(m)));
+                self.state.model_files.set(Some(files));
+                self.refused.set(None);
+                self.status.set(Status::Ready);
+                mark_body("data-model", "ready");
+                true
+            }
+            Err(e) => {
+                self.refused.set(Some(files));
+                self.fail(e);
+                false
+            }
+        }
+    }
+
+    /// Shows why a load failed; the previous model, if any, stays.
+    fn fail(self, why: String) {
+        self.status.set(Status::Failed(why));
+        mark_body("data-model", "error");
     }
 }
 
@@ -115,16 +177,17 @@ pub async fn recover_from_device_loss(
         .with_untracked(|m| m.as_ref().map(|m| m.model.precision()))
         .unwrap_or_default();
     let engine = Rc::new(old.after_loss().await);
+    // The same precision where the new engine runs it (a new GPU may lack shader-f16).
+    let precision = if engine.supports(precision) {
+        precision
+    } else {
+        WeightPrecision::F32
+    };
     mark_body("data-backend", engine.kind.as_str());
     state.engine.set(Some(engine.clone()));
     let m = Rc::new(upload(&files, &engine, precision, RwSignal::new(Status::Idle)).await?);
     state.model.set(Some(m.clone()));
     Ok((engine, m))
-}
-
-/// The files of a model at `url` (from the browser cache when an earlier visit fetched them).
-pub async fn fetch_model_files(url: &str) -> Result<Vec<NamedBytes>, String> {
-    fetch_model(url.to_string(), RwSignal::new(Status::Idle)).await
 }
 
 /// Downloads the files of a model at `url`: a `.gguf`, or a folder with the Hugging Face files.
@@ -179,25 +242,16 @@ async fn read_files(list: web_sys::FileList) -> Result<Vec<NamedBytes>, String> 
 #[component]
 pub fn ModelPanel() -> impl IntoView {
     let state = use_state();
-    let status = RwSignal::new(Status::Idle);
+    let loader = Loader::new(state);
+    let status = loader.status;
     let dragging = RwSignal::new(false);
-    let precision = RwSignal::new(WeightPrecision::F32);
-    let busy =
-        move || matches!(status.get(), Status::Busy { .. }) || state.engine.with(|e| e.is_none());
+    let busy = move || {
+        matches!(status.get(), Status::Busy { .. })
+            || !state.idle()
+            || state.engine.with(|e| e.is_none())
+    };
 
-    let load_url = move |url: String| {
-        spawn_local(async move {
-            let files = fetch_model(url, status).await.map(Rc::new);
-            install(state, status, files, precision.get_untracked()).await;
-        })
-    };
-    // Changing the precision reloads the model on display from its kept files.
-    let set_precision = move |p: WeightPrecision| {
-        precision.set(p);
-        if let Some(files) = state.model_files.get_untracked() {
-            spawn_local(install(state, status, Ok(files), p));
-        }
-    };
+    let load_url = move |url: String| spawn_local(loader.load(fetch_model(url, status)));
     // `?model=<url>` (or a permalink of the default model) loads as soon as the engine is up.
     if let Some(url) = query_param("model") {
         state.load_request.set(Some(if url == "default" {
@@ -220,10 +274,7 @@ pub fn ModelPanel() -> impl IntoView {
                 what: "Reading files…".into(),
                 fraction: None,
             });
-            spawn_local(async move {
-                let files = read_files(list).await.map(Rc::new);
-                install(state, status, files, precision.get_untracked()).await;
-            });
+            spawn_local(loader.load(read_files(list)));
         }
     };
     view! {
@@ -271,7 +322,7 @@ pub fn ModelPanel() -> impl IntoView {
                         />
                     </label>
                 </div>
-                <PrecisionToggle precision busy set_precision />
+                <PrecisionToggle loader busy />
             </div>
             {move || match status.get() {
                 Status::Idle => ().into_any(),
@@ -297,11 +348,10 @@ pub fn ModelPanel() -> impl IntoView {
 /// while a model loads or a fit runs.
 #[component]
 fn PrecisionToggle(
-    precision: RwSignal<WeightPrecision>,
+    loader: Loader,
     busy: impl Fn() -> bool + Send + Sync + Copy + 'static,
-    set_precision: impl Fn(WeightPrecision) + Copy + 'static,
 ) -> impl IntoView {
-    let state = use_state();
+    let (state, precision) = (loader.state, loader.precision);
     let supported = move || {
         state
             .engine
@@ -325,9 +375,9 @@ fn PrecisionToggle(
                 id="half-weights"
                 type="checkbox"
                 prop:checked=move || precision.get() == WeightPrecision::F16
-                disabled=move || busy() || state.busy.get() || !supported()
+                disabled=move || busy() || !supported()
                 on:change=move |ev| {
-                    set_precision(if event_target_checked(&ev) {
+                    loader.set_precision(if event_target_checked(&ev) {
                         WeightPrecision::F16
                     } else {
                         WeightPrecision::F32

@@ -42,8 +42,10 @@ pub struct AppState {
     pub result: RwSignal<Option<(Rc<FitResult>, Origin)>, LocalStorage>,
     /// The latest λ_M sweep of each method.
     pub sweeps: RwSignal<Vec<Rc<Sweep>>, LocalStorage>,
-    /// A fit or sweep is running (one GPU job at a time).
+    /// A fit, sweep or benchmark is running (one GPU job at a time).
     pub busy: RwSignal<bool>,
+    /// A model is being read, decoded or uploaded (no job starts meanwhile).
+    pub loading: RwSignal<bool>,
     /// A model URL to load as soon as the engine is up (`?model=`, or a permalink's default model).
     pub load_request: RwSignal<Option<String>>,
 }
@@ -60,8 +62,14 @@ impl AppState {
             result: RwSignal::new_local(None),
             sweeps: RwSignal::new_local(Vec::new()),
             busy: RwSignal::new(false),
+            loading: RwSignal::new(false),
             load_request: RwSignal::new(None),
         }
+    }
+
+    /// Whether a job may start: none runs and no model is loading (tracked).
+    pub fn idle(&self) -> bool {
+        !self.busy.get() && !self.loading.get()
     }
 
     /// Whether the loaded model is the one `r` was learned on.

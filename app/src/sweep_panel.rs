@@ -97,7 +97,7 @@ pub fn SweepPanel() -> impl IntoView {
                 <NumberInput id="grid-max" label="to" value=hi step=0.1/>
                 <NumberInput id="grid-points" label="points" value=points step=1.0/>
                 <NumberInput id="sweep-steps" label="steps per point" value=steps step=10.0/>
-                <button id="run-sweep" disabled=move || state.busy.get() || state.model.with(|m| m.is_none()) on:click=move |_| run()>"Run sweep"</button>
+                <button id="run-sweep" disabled=move || !state.idle() || state.model.with(|m| m.is_none()) on:click=move |_| run()>"Run sweep"</button>
                 <button class="secondary" disabled=move || !state.busy.get() on:click=move |_| stop.set(true)>"Stop"</button>
                 <progress max="1" value=move || progress.get()></progress>
             </div>

@@ -17,9 +17,6 @@ use crate::report;
 /// Arguments of `bench`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// `--model` may also be `gpt2-small-random` (GPT-2 small's shape with random weights,
-    /// built in memory). Models whose tokenizer cannot spell the CCC prompts (and
-    /// `gpt2-small-random`) get random token ids of the same shapes.
     #[command(flatten)]
     model: ModelArgs,
     /// Timed repetitions per workload (after one untimed warm-up).
@@ -67,7 +64,7 @@ fn peak_rss_mb() -> Option<f64> {
 
 /// Runs `bench`.
 pub fn run(args: Args) -> Result<()> {
-    let precision = args.model.weights.precision();
+    let precision = args.model.weights;
     let (engine, m, w) = if args.model.model == RANDOM_GPT2 {
         let engine = model_arg::engine(args.model.backend);
         let files = ModelFiles::from_named(Gpt2Shape::SMALL.files(0))?;

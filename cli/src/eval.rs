@@ -17,7 +17,6 @@ pub struct Args {
     /// A result written by `fit`.
     #[arg(long)]
     result: PathBuf,
-    /// The model it was learned on (checked by fingerprint).
     #[command(flatten)]
     model: ModelArgs,
     /// Evaluate on this task (`ccc`, `ioi` or a file) instead of the result's own — e.g.
@@ -40,6 +39,14 @@ pub fn run(args: Args) -> Result<()> {
     let saved = report::read_result(&args.result)?;
     let (_engine, m) = args.model.load()?;
     let iv = saved.intervention_for(&m)?;
+    if saved.weights != m.model.precision() {
+        eprintln!(
+            "note: learned with {} weights, evaluated with {} (--weights {})",
+            saved.weights,
+            m.model.precision(),
+            saved.weights
+        );
+    }
     let spec = match &args.task {
         Some(t) => TaskArgs {
             task: t.clone(),

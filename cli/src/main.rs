@@ -36,13 +36,14 @@ enum Command {
     Predict(predict::Args),
     /// Learn an intervention on a task; write the result as JSON.
     Fit(fit::Args),
-    /// Re-measure a saved result.
+    /// Re-measure a saved result on the model it was learned on (checked by fingerprint).
     Eval(eval::Args),
     /// Sweep λ_M over a log grid: the minimality / sparsity trade-off.
     Sweep(sweep::Args),
     /// Export a saved result as safetensors or as a permalink.
     Export(export::Args),
-    /// Time the benchmark workloads (see docs/BENCHMARKS.md).
+    /// Time the benchmark workloads (see docs/BENCHMARKS.md). Models whose tokenizer cannot
+    /// spell the CCC prompts, and gpt2-small-random, get random token ids of the same shapes.
     Bench(bench::Args),
 }
 

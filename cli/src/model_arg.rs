@@ -6,50 +6,32 @@ use std::path::{Path, PathBuf};
 use activscalar_core::engine::Engine;
 use activscalar_core::{LoadedModel, ModelFiles, WeightPrecision, load_model_on};
 use anyhow::{Context, Result, bail};
-use clap::ValueEnum;
 
 use crate::Backend;
-
-/// `--weights`: how the weight matrices are stored on the device.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Weights {
-    /// 32-bit floats.
-    F32,
-    /// 16-bit floats, converted before the upload: half the memory; products in f16. GPUs
-    /// need shader-f16; the CPU has no f16 arithmetic (slower, shows the accuracy only).
-    F16,
-}
-
-impl Weights {
-    /// The core's precision.
-    pub fn precision(self) -> WeightPrecision {
-        match self {
-            Weights::F32 => WeightPrecision::F32,
-            Weights::F16 => WeightPrecision::F16,
-        }
-    }
-}
 
 /// The model and where it runs.
 #[derive(clap::Args)]
 pub struct ModelArgs {
     /// A .gguf file, a Hugging Face folder (config.json, tokenizer.json, *.safetensors) or
-    /// `default` (bench also takes `gpt2-small-random`).
+    /// `default`. `eval` checks it against the result's fingerprint; `bench` also takes
+    /// `gpt2-small-random` (GPT-2 small's shape, random weights built in memory).
     #[arg(long, default_value = "default")]
     pub model: String,
     /// Compute backend.
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     pub backend: Backend,
-    /// Precision of the weight matrices.
-    #[arg(long, value_enum, default_value_t = Weights::F32)]
-    pub weights: Weights,
+    /// Precision of the weight matrices: f32, or f16 (converted before the upload: half the
+    /// memory, products in f16; GPUs need shader-f16; the CPU has no f16 arithmetic, so
+    /// there it is slower and only shows the accuracy).
+    #[arg(long, default_value = "f32")]
+    pub weights: WeightPrecision,
 }
 
 impl ModelArgs {
     /// Starts the backend and loads the model onto it.
     pub fn load(&self) -> Result<(Engine, LoadedModel)> {
         let engine = engine(self.backend);
-        let m = load(&self.model, &engine, self.weights.precision())?;
+        let m = load(&self.model, &engine, self.weights)?;
         Ok((engine, m))
     }
 }

@@ -98,7 +98,7 @@ pub struct FitArgs {
     /// Step budget.
     #[arg(long)]
     pub steps: Option<usize>,
-    /// Early-stop patience (steps).
+    /// Early-stop patience (steps; with mini-batches, counted in whole epochs).
     #[arg(long)]
     pub patience: Option<usize>,
     /// Prompts per mini-batch (0: all training prompts).

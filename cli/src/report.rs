@@ -44,14 +44,15 @@ pub fn on_step(pb: &ProgressBar, r: &StepReport) {
 /// Prints the result table (train and test).
 pub fn print_result(r: &FitResult) {
     println!(
-        "\n{} on {} ({} steps, {:?}, θ of step {}, {:.1} s on {})",
+        "\n{} on {} ({} steps, {:?}, θ of step {}, {:.1} s on {}, {} weights)",
         r.options.method.as_str(),
         r.task.name(),
         r.steps_run,
         r.stop_reason,
         r.best_step,
         r.seconds,
-        r.backend
+        r.backend,
+        r.weights
     );
     println!(
         "{:<6} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",

@@ -135,13 +135,14 @@ impl Workloads {
     }
 }
 
-/// Whether enough CCC rows have single-token answers in `m`'s tokenizer for W1.
+/// Whether enough CCC rows have two different single-token answers in `m`'s tokenizer for
+/// W1 (what [`prepare`] asks of a row's answers).
 fn spells_ccc(m: &LoadedModel) -> bool {
-    let one = |answer: &str| single_token(&m.tokenizer, answer).is_ok();
+    let one = |answer: &str| single_token(&m.tokenizer, answer).ok();
     let spelled = TaskSpec::ccc(0)
         .rows()
         .iter()
-        .filter(|r| one(&r.correct) && one(&r.wrong))
+        .filter(|r| matches!((one(&r.correct), one(&r.wrong)), (Some(p), Some(n)) if p != n))
         .count();
     spelled >= W1_PROMPTS
 }

@@ -349,13 +349,15 @@ impl<'m> Fitter<'m> {
             best_loss: self.best_loss,
             steps_run: self.step,
             since_best: self.since_best,
+            epoch: self.epoch.clone(),
             history: self.history.clone(),
         }
     }
 
     /// Continues a fit from `snap` on `model` (a fresh device): θ restarts at the snapshot's
     /// best θ, step count, history and early-stop state carry over; Adam's moment estimates
-    /// restart from zero, and an epoch cut by the loss is judged on its steps after the resume.
+    /// restart from zero. With mini-batches, the interrupted epoch goes on in its own batch
+    /// order and is judged on all its steps.
     pub fn resume(
         model: &'m Model,
         task: &PreparedTask,
@@ -369,6 +371,11 @@ impl<'m> Fitter<'m> {
             .map(|v| Intervention::from_host(opts.method, dims, v, model.device()))
             .transpose()?;
         let mut f = Fitter::new(model, task, opts, start)?;
+        // The mini-batch order of the interrupted epoch: replay the shuffles made so far.
+        for _ in 0..snap.steps_run.div_ceil(f.batches.len()) {
+            f.rng.shuffle(&mut f.order);
+        }
+        f.epoch = snap.epoch;
         f.step = snap.steps_run;
         f.best_step = snap.best_step;
         f.best_loss = snap.best_loss;
@@ -490,37 +497,58 @@ impl<'m> Fitter<'m> {
         // Best θ and early stop judge the loss *before* this update (the one θ was measured
         // at). Each mini-batch's loss is measured on different prompts, so with several
         // batches θ is judged once per epoch, on the mean over its batches: step by step, an
-        // easy batch would pass for a better θ. The θ kept is the one of the epoch's last step.
-        self.epoch.push(match o.l1_mode {
+        // easy batch would pass for a better θ. The θ kept is the one of the epoch's last
+        // step; steps after the last whole epoch are not judged. Within the first epoch each
+        // step sets a provisional best, so that a fit ended there keeps a measured θ; the
+        // first whole epoch replaces it.
+        let objective = match o.l1_mode {
             L1Mode::Loss => report.loss,
             _ => report.loss + o.lambda_m * report.l1,
-        });
-        if self.step.is_multiple_of(self.batches.len()) {
-            let objective = self.epoch.iter().sum::<f64>() / self.epoch.len() as f64;
+        };
+        self.epoch.push(objective);
+        let batches = self.batches.len();
+        if self.step.is_multiple_of(batches) {
+            let mean = self.epoch.iter().sum::<f64>() / self.epoch.len() as f64;
             self.epoch.clear();
-            if objective < self.best_loss * (1.0 - 1e-4 * self.best_loss.signum()) {
-                self.since_best = 0;
-            } else {
-                self.since_best += self.batches.len();
-            }
-            if objective < self.best_loss {
-                self.best_loss = objective;
-                self.best = measured.clone();
-                self.best_host = Some(theta_host);
-                self.best_step = self.step;
-            }
+            let first = self.step == batches;
+            self.judge(mean, batches, first, &measured, theta_host);
+        } else if self.step < batches {
+            self.judge(objective, 1, false, &measured, theta_host);
         }
         self.last_good = measured;
         self.history.push(report);
-        if self.step >= o.steps {
+        if self.step >= self.opts.steps {
             self.stop = Some(StopReason::Budget);
-        } else if self.since_best >= o.patience {
+        } else if self.since_best >= self.opts.patience {
             self.stop = Some(StopReason::EarlyStop);
         }
         if self.stop.is_some() {
             self.keep_best();
         }
         Ok(Some(report))
+    }
+
+    /// Records `objective`, measured over `steps` steps at θ = `measured`: the new best when
+    /// lower than the best so far (or when `replace`), and the early-stop count.
+    fn judge(
+        &mut self,
+        objective: f64,
+        steps: usize,
+        replace: bool,
+        measured: &[Tensor<1>],
+        host: Vec<Vec<f32>>,
+    ) {
+        if replace || objective < self.best_loss * (1.0 - 1e-4 * self.best_loss.signum()) {
+            self.since_best = 0;
+        } else {
+            self.since_best += steps;
+        }
+        if replace || objective < self.best_loss {
+            self.best_loss = objective;
+            self.best = measured.to_vec();
+            self.best_host = Some(host);
+            self.best_step = self.step;
+        }
     }
 
     /// The current θ, detached from the autodiff graph.
@@ -545,6 +573,8 @@ pub struct FitSnapshot {
     pub steps_run: usize,
     /// Steps since the objective last improved (early stop).
     pub since_best: usize,
+    /// Objectives of the interrupted epoch's steps (mini-batches).
+    pub epoch: Vec<f64>,
     /// Every step's report.
     pub history: Vec<StepReport>,
 }
@@ -588,4 +618,54 @@ pub async fn warm_up(model: &Model) -> Result<()> {
     let mut fitter = Fitter::new(model, &task, opts, None)?;
     fitter.step().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loaders::model_files::{ModelFiles, load_model};
+    use crate::tasks::Row;
+    use burn::tensor::Device;
+
+    #[test]
+    fn a_resumed_fit_goes_on_with_its_epoch_in_the_same_batch_order() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures/tiny-llama");
+        let m = load_model(ModelFiles::from_path(&dir).unwrap(), &Device::flex()).unwrap();
+        let row = Row {
+            prompt: String::new(),
+            correct: String::new(),
+            wrong: String::new(),
+        };
+        let train: Vec<Example> = (0..6)
+            .map(|i| Example {
+                row: row.clone(),
+                ids: vec![1 + i, 2, 3, 4],
+                pos: 5,
+                neg: 6,
+            })
+            .collect();
+        let task = PreparedTask {
+            length_groups: [(4, 6)].into(),
+            aligned_on: String::new(),
+            train,
+            test: Vec::new(),
+            dropped: Vec::new(),
+            other_lengths: 0,
+        };
+        let mut opts = FitOptions::new(Method::ActivScalar);
+        (opts.batch_size, opts.steps, opts.seed) = (2, 100, 1);
+        let mut fit = Fitter::new(&m.model, &task, opts.clone(), None).unwrap();
+        for _ in 0..4 {
+            pollster::block_on(fit.step()).unwrap();
+        }
+        // Mid-way through the second epoch, whose order is not the unshuffled one.
+        assert_eq!(fit.batches.len(), 3);
+        assert_ne!(fit.order, [0, 1, 2], "pick another seed");
+        assert_eq!(fit.epoch.len(), 1);
+        let resumed = Fitter::resume(&m.model, &task, opts, fit.snapshot()).unwrap();
+        assert_eq!(resumed.order, fit.order);
+        assert_eq!(resumed.epoch, fit.epoch);
+        assert_eq!(resumed.best_step, 3);
+    }
 }

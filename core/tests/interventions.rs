@@ -403,6 +403,15 @@ fn with_mini_batches_theta_is_judged_per_epoch_on_its_mean_objective() {
         pollster::block_on(fit.intervention().to_host()).unwrap(),
         measured[best_step - 1]
     );
+    // A fit that ends inside its first epoch keeps its best measured θ so far.
+    opts.steps = 2;
+    let mut short = Fitter::new(&m.model, &prepared, opts, None).unwrap();
+    let (measured, objective) = run_to_the_end(&mut short, None);
+    assert_eq!(short.best_step(), argmin(&objective) + 1);
+    assert_eq!(
+        pollster::block_on(short.intervention().to_host()).unwrap(),
+        measured[argmin(&objective)]
+    );
 }
 
 #[test]

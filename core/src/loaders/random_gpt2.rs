@@ -136,15 +136,17 @@ mod tests {
     use crate::models::{Arch, TokenBatch};
     use crate::{Device, ModelFiles, load_model};
 
+    const TINY: Gpt2Shape = Gpt2Shape {
+        n_layer: 2,
+        n_head: 2,
+        n_embd: 16,
+        n_positions: 32,
+        vocab: 100,
+    };
+
     #[test]
     fn a_small_random_gpt2_loads_and_runs() {
-        let shape = Gpt2Shape {
-            n_layer: 2,
-            n_head: 2,
-            n_embd: 16,
-            n_positions: 32,
-            vocab: 100,
-        };
+        let shape = TINY;
         let files = ModelFiles::from_named(shape.files(7)).unwrap();
         let m = load_model(files, &Device::flex()).unwrap();
         let c = &m.info.config;
@@ -166,5 +168,14 @@ mod tests {
         let v = pollster::block_on(crate::engine::read_vec(logits)).unwrap();
         assert_eq!(v.len(), 2 * 100);
         assert!(v.iter().all(|x| x.is_finite()) && v.iter().any(|&x| x != 0.0));
+    }
+
+    #[test]
+    fn its_tokenizer_spells_every_answer_as_unk_so_the_bench_takes_random_ids() {
+        let files = ModelFiles::from_named(TINY.files(7)).unwrap();
+        let m = load_model(files, &Device::flex()).unwrap();
+        let (w, ccc) = crate::bench::Workloads::for_model(&m).unwrap();
+        assert!(!ccc);
+        assert_eq!(w.w1.len(), crate::bench::W1_PROMPTS);
     }
 }

@@ -124,7 +124,8 @@ impl Linear {
     }
 
     /// `x` in the dtype of this layer's weight. When several layers read the same input
-    /// (q/k/v, gate/up), casting it once up front makes their own casts no-ops.
+    /// (q/k/v, gate/up), casting it once up front makes their own casts no-ops. (With f16
+    /// weights the branches' input gradients then add up in f16 before the one cast back.)
     pub fn cast_input(&self, x: Tensor<3>) -> Tensor<3> {
         x.cast(self.weight.dtype())
     }

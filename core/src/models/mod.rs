@@ -77,6 +77,25 @@ impl WeightPrecision {
     }
 }
 
+impl std::fmt::Display for WeightPrecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for WeightPrecision {
+    type Err = String;
+
+    /// `f32` or `f16` (as on the command line).
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "f32" => Ok(WeightPrecision::F32),
+            "f16" => Ok(WeightPrecision::F16),
+            _ => Err(format!("`{s}`: expected f32 or f16")),
+        }
+    }
+}
+
 /// Prompts as a right-padded `[batch, seq]` id tensor plus each prompt's length.
 /// Right padding leaves every real token's causal context untouched.
 #[derive(Clone, Debug)]
