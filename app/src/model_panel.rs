@@ -56,7 +56,9 @@ impl Loader {
     /// Reads or downloads the files (`files`), then installs them in the chosen precision.
     async fn load(self, files: impl Future<Output = Result<Vec<NamedBytes>, String>>) {
         if self.state.busy.get_untracked() {
-            self.fail("a fit or sweep is running: load the model when it has ended".into());
+            self.fail(
+                "a fit, sweep or benchmark is running: load the model when it has ended".into(),
+            );
             return;
         }
         self.state.loading.set(true);

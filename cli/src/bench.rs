@@ -6,12 +6,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use activscalar_core::bench::{Workloads, run_w1, w2_fitter};
-use activscalar_core::loaders::random_gpt2::Gpt2Shape;
-use activscalar_core::{ModelFiles, load_model_on};
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::model_arg::{self, ModelArgs};
+use crate::model_arg::ModelArgs;
 use crate::report;
 
 /// Arguments of `bench`.
@@ -29,9 +27,6 @@ pub struct Args {
     #[arg(long)]
     json: Option<PathBuf>,
 }
-
-/// `--model` value of the random-weight GPT-2 small.
-const RANDOM_GPT2: &str = "gpt2-small-random";
 
 /// Timings of one workload, in seconds.
 #[derive(Serialize)]
@@ -64,28 +59,18 @@ fn peak_rss_mb() -> Option<f64> {
 
 /// Runs `bench`.
 pub fn run(args: Args) -> Result<()> {
-    let precision = args.model.weights;
-    let (engine, m, w) = if args.model.model == RANDOM_GPT2 {
-        let engine = model_arg::engine(args.model.backend);
-        let files = ModelFiles::from_named(Gpt2Shape::SMALL.files(0))?;
-        let m = load_model_on(files, &engine, precision)?;
-        let w = Workloads::synthetic(m.info.config.vocab_size, 0);
-        (engine, m, w)
-    } else {
-        let (engine, m) = args.model.load()?;
-        let (w, ccc) = Workloads::for_model(&m)?;
-        if !ccc {
-            // The default model spells them: a fallback there would be a bug.
-            anyhow::ensure!(
-                args.model.model != "default",
-                "the default model's tokenizer should spell the CCC prompts"
-            );
-            eprintln!(
-                "note: this model's tokenizer cannot spell the CCC prompts; random token ids of the same shapes"
-            );
-        }
-        (engine, m, w)
-    };
+    let (engine, m) = args.model.load()?;
+    let (w, ccc) = Workloads::for_model(&m)?;
+    if !ccc {
+        // The default model spells them: a fallback there would be a bug.
+        anyhow::ensure!(
+            args.model.model != "default",
+            "the default model's tokenizer should spell the CCC prompts"
+        );
+        eprintln!(
+            "note: this model's tokenizer cannot spell the CCC prompts; random token ids of the same shapes"
+        );
+    }
     if let Some(path) = &args.workloads {
         std::fs::write(path, serde_json::to_vec(&w)?)?;
     }

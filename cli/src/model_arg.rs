@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use activscalar_core::engine::Engine;
+use activscalar_core::loaders::random_gpt2::Gpt2Shape;
 use activscalar_core::{LoadedModel, ModelFiles, WeightPrecision, load_model_on};
 use anyhow::{Context, Result, bail};
 
@@ -13,8 +14,8 @@ use crate::Backend;
 #[derive(clap::Args)]
 pub struct ModelArgs {
     /// A .gguf file, a Hugging Face folder (config.json, tokenizer.json, *.safetensors) or
-    /// `default`. `eval` checks it against the result's fingerprint; `bench` also takes
-    /// `gpt2-small-random` (GPT-2 small's shape, random weights built in memory).
+    /// `default`, or `gpt2-small-random` (GPT-2 small's shape, random weights built in
+    /// memory, for `bench`). `eval` checks it against the result's fingerprint.
     #[arg(long, default_value = "default")]
     pub model: String,
     /// Compute backend.
@@ -58,7 +59,7 @@ pub fn resolve(model: &str) -> Result<PathBuf> {
 }
 
 /// Starts the requested backend (reporting a fallback on stderr).
-pub fn engine(backend: Backend) -> Engine {
+fn engine(backend: Backend) -> Engine {
     match backend {
         Backend::Cpu => Engine::cpu(),
         Backend::Wgpu => {
@@ -71,9 +72,16 @@ pub fn engine(backend: Backend) -> Engine {
     }
 }
 
+/// `--model` value of GPT-2 small's shape with random weights, built in memory.
+const RANDOM_GPT2: &str = "gpt2-small-random";
+
 /// Loads `model` onto `engine`'s device with its matrices in `precision` (on a GPU, after
 /// checking that it supports the precision and the model fits its buffer limits).
-pub fn load(model: &str, engine: &Engine, precision: WeightPrecision) -> Result<LoadedModel> {
+fn load(model: &str, engine: &Engine, precision: WeightPrecision) -> Result<LoadedModel> {
+    if model == RANDOM_GPT2 {
+        let files = ModelFiles::from_named(Gpt2Shape::SMALL.files(0))?;
+        return Ok(load_model_on(files, engine, precision)?);
+    }
     let path = resolve(model)?;
     if !path.exists() {
         bail!("{}: no such file or folder", path.display());

@@ -13,7 +13,7 @@ use crate::fit::{FitOptions, Fitter};
 use crate::interventions::Method;
 use crate::loaders::model_files::LoadedModel;
 use crate::models::TokenBatch;
-use crate::tasks::{Example, PreparedTask, TaskSpec, prepare, single_token};
+use crate::tasks::{Example, PreparedTask, TaskSpec, answer_ids, prepare};
 
 /// Prompts in W1.
 pub const W1_PROMPTS: usize = 32;
@@ -135,14 +135,12 @@ impl Workloads {
     }
 }
 
-/// Whether enough CCC rows have two different single-token answers in `m`'s tokenizer for
-/// W1 (what [`prepare`] asks of a row's answers).
+/// Whether enough CCC rows have answers [`prepare`] accepts in `m`'s tokenizer for W1.
 fn spells_ccc(m: &LoadedModel) -> bool {
-    let one = |answer: &str| single_token(&m.tokenizer, answer).ok();
     let spelled = TaskSpec::ccc(0)
         .rows()
         .iter()
-        .filter(|r| matches!((one(&r.correct), one(&r.wrong)), (Some(p), Some(n)) if p != n))
+        .filter(|r| answer_ids(&m.tokenizer, r).is_ok())
         .count();
     spelled >= W1_PROMPTS
 }

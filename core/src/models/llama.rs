@@ -182,8 +182,7 @@ impl Llama {
             })
             .collect::<Result<_>>()?;
         let embed = load_matrix(src, naming.global("embed"), [cfg.vocab_size, d], at)?;
-        let tied = cfg.tied_embeddings || !src.contains(naming.global("lm_head"));
-        let lm_head = if tied {
+        let lm_head = if cfg.tied_embeddings || !src.contains(naming.global("lm_head")) {
             embed.clone()
         } else {
             load_matrix(src, naming.global("lm_head"), [cfg.vocab_size, d], at)?

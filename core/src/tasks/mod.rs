@@ -299,8 +299,20 @@ impl PreparedTask {
     }
 }
 
+/// A row's (correct, wrong) answer ids: two different single tokens, or why not.
+pub fn answer_ids(tok: &TextTokenizer, row: &Row) -> std::result::Result<(u32, u32), String> {
+    let (p, n) = (
+        single_token(tok, &row.correct)?,
+        single_token(tok, &row.wrong)?,
+    );
+    if p == n {
+        return Err("both answers are the same token".into());
+    }
+    Ok((p, n))
+}
+
 /// `answer`'s single token id, or why it is not one token.
-pub fn single_token(tok: &TextTokenizer, answer: &str) -> std::result::Result<u32, String> {
+fn single_token(tok: &TextTokenizer, answer: &str) -> std::result::Result<u32, String> {
     if answer.is_empty() {
         return Err("empty answer".into());
     }
@@ -331,16 +343,7 @@ pub fn prepare(spec: &TaskSpec, tok: &TextTokenizer, equal_lengths: bool) -> Res
     let mut usable: Vec<Candidate> = Vec::new();
     for (i, (row, layout)) in spec.rows_with_layout().into_iter().enumerate() {
         let layout = layout.filter(|_| spec.align == Align::Layout);
-        let checked = single_token(tok, &row.correct)
-            .and_then(|p| single_token(tok, &row.wrong).map(|n| (p, n)))
-            .and_then(|(p, n)| {
-                if p == n {
-                    Err("both answers are the same token".into())
-                } else {
-                    Ok((p, n))
-                }
-            });
-        match (checked, tok.encode(&row.prompt)) {
+        match (answer_ids(tok, &row), tok.encode(&row.prompt)) {
             (Ok((pos, neg)), Ok(ids)) if !ids.is_empty() => {
                 let (template, counts, unit) = match layout {
                     Some(l) => {
