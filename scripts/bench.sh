@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks on this machine (docs/BENCHMARKS.md): our CLI on the CPU (and wgpu if asked), then
-# the PyTorch baseline on the same workloads, with the ratios ours / baseline.
+# the PyTorch baseline on the same workloads, with the ratios ours / baseline; on the CPU also
+# the page in headless Chromium, with the ratios page / native.
 #   bash scripts/bench.sh [python-with-torch-and-transformers] [cpu|wgpu]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,5 +16,28 @@ DEVICE=cpu; [ "$BACKEND" = wgpu ] && DEVICE=cuda
 for m in default gpt2-small-random; do
   ./target/release/activscalar bench --model "$m" --backend "$BACKEND" --workloads "$out/$m-workloads.json" --json "$out/$m-ours-$BACKEND.json"
   src=models/SmolLM2-135M-Instruct.Q4_1.gguf; [ "$m" = gpt2-small-random ] && src=$m
+  if ! "$PY" -c 'import torch, transformers' 2>/dev/null; then
+    echo "($PY has no torch + transformers: the PyTorch baseline is skipped)"
+    continue
+  fi
   "$PY" tests/bench/baseline.py "$src" "$out/$m-workloads.json" "$out/$m-ours-$BACKEND.json" --device "$DEVICE" --out "$out/$m-baseline-$DEVICE.json"
 done
+# The page: the same workloads in headless Chromium, in the page's model worker on its CPU
+# backend (WebAssembly SIMD, one thread), as ratios to the native CPU backend measured above.
+if [ "$BACKEND" = cpu ]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+  trunk build --release
+  (cd tests/browser && npm ci --no-audit --no-fund --silent)
+  node tests/bench/page-bench.mjs --reps 3 --out "$out/page-cpu.json"
+  node -e '
+    const fs = require("fs");
+    const native = JSON.parse(fs.readFileSync(process.argv[1])).timings;
+    const page = JSON.parse(fs.readFileSync(process.argv[2]));
+    for (const w of ["W1", "W2", "W4"]) {
+      const n = native.find((t) => t.workload.startsWith(w));
+      const p = page.rows.find((r) => r.workload.startsWith(w) && r.backend === "cpu");
+      if (n && p) console.log(`${w}: page (wasm CPU) ${p.median_ms.toFixed(0)} ms / native CPU ${(1000 * n.median).toFixed(0)} ms = ${(p.median_ms / (1000 * n.median)).toFixed(2)}×`);
+    }
+    console.log(`page: model ready ${page.model_ready_s.toFixed(1)} s after navigation, task check ${page.task_check_s.toFixed(1)} s; longest main-thread block ${page.longest_block_whole_visit_ms.toFixed(0)} ms`);
+  ' "$out/default-ours-cpu.json" "$out/page-cpu.json"
+fi

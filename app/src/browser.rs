@@ -1,138 +1,14 @@
-//! Small wrappers over browser APIs: fetching with progress, reading files, yielding to the
-//! event loop, and the page's query string.
+//! Small wrappers over the page's browser APIs: the query string, `data-*` marks on `<body>`,
+//! storage, downloads, reading a picked file, and a watch on the page's long tasks.
 
-use js_sys::{Promise, Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use std::cell::Cell;
+
+use js_sys::Uint8Array;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-fn js_err(e: JsValue) -> String {
-    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
-        return String::from(err.message());
-    }
-    e.as_string().unwrap_or_else(|| format!("{e:?}"))
-}
-
-/// Lets the browser render before continuing (a zero-delay timeout).
-pub async fn yield_now() {
-    sleep_ms(0).await;
-}
-
-/// Waits `ms` milliseconds without blocking the page.
-pub async fn sleep_ms(ms: i32) {
-    let promise = Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
-/// Name of the Cache Storage bucket that keeps downloaded models between visits.
-const MODEL_CACHE: &str = "activscalar-models-v1";
-
-/// Where a fetched file came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// The browser's Cache Storage (an earlier visit downloaded it).
-    Cache,
-    /// The network.
-    Network,
-}
-
-async fn model_cache() -> Option<web_sys::Cache> {
-    let caches = web_sys::window()?.caches().ok()?;
-    JsFuture::from(caches.open(MODEL_CACHE))
-        .await
-        .ok()?
-        .dyn_into()
-        .ok()
-}
-
-/// Downloads `url` with progress (source, bytes so far, total if known) and keeps the file in
-/// Cache Storage, so the next visit reads it from disk instead of the network. Without Cache
-/// Storage (e.g. an insecure origin) it just fetches.
-pub async fn fetch_cached(
-    url: &str,
-    mut progress: impl FnMut(Source, u64, Option<u64>),
-) -> Result<(Vec<u8>, Source), String> {
-    let cache = model_cache().await;
-    if let Some(cache) = &cache
-        && let Ok(hit) = JsFuture::from(cache.match_with_str(url)).await
-        && let Ok(resp) = hit.dyn_into::<web_sys::Response>()
-    {
-        let bytes = read_body(&resp, |d, t| progress(Source::Cache, d, t)).await?;
-        return Ok((bytes, Source::Cache));
-    }
-    let resp = fetch_response(url).await?;
-    // Cache a copy while we read ours; a full disk or quota only costs the next visit.
-    let stored = cache
-        .as_ref()
-        .and_then(|c| resp.clone().ok().map(|copy| c.put_with_str(url, &copy)));
-    let bytes = read_body(&resp, |d, t| progress(Source::Network, d, t)).await?;
-    if let Some(p) = stored {
-        let _ = JsFuture::from(p).await;
-    }
-    Ok((bytes, Source::Network))
-}
-
-async fn fetch_response(url: &str) -> Result<web_sys::Response, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(|e| format!("could not fetch {url}: {}", js_err(e)))?
-        .dyn_into()
-        .map_err(|_| "fetch did not return a Response")?;
-    if !resp.ok() {
-        return Err(format!("could not fetch {url}: HTTP {}", resp.status()));
-    }
-    Ok(resp)
-}
-
-/// Reads a response's body, reporting (bytes so far, total if known) as chunks arrive.
-async fn read_body(
-    resp: &web_sys::Response,
-    mut progress: impl FnMut(u64, Option<u64>),
-) -> Result<Vec<u8>, String> {
-    let total = resp
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse::<u64>().ok());
-    let Some(body) = resp.body() else {
-        return Ok(Vec::new());
-    };
-    let reader: web_sys::ReadableStreamDefaultReader = body
-        .get_reader()
-        .dyn_into()
-        .map_err(|_| "no stream reader")?;
-    let mut out = Vec::with_capacity(total.unwrap_or(0) as usize);
-    loop {
-        let chunk = JsFuture::from(reader.read()).await.map_err(js_err)?;
-        if Reflect::get(&chunk, &"done".into())
-            .map_err(js_err)?
-            .as_bool()
-            .unwrap_or(true)
-        {
-            break;
-        }
-        let value: Uint8Array = Reflect::get(&chunk, &"value".into())
-            .map_err(js_err)?
-            .dyn_into()
-            .map_err(|_| "bad chunk")?;
-        let start = out.len();
-        out.resize(start + value.length() as usize, 0);
-        value.copy_to(&mut out[start..]);
-        progress(out.len() as u64, total);
-    }
-    Ok(out)
-}
-
-/// Reads a user-chosen file into memory.
-pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    let buf = JsFuture::from(file.array_buffer()).await.map_err(js_err)?;
-    Ok(Uint8Array::new(&buf).to_vec())
-}
+use crate::controller::Controller;
+use crate::js::js_err;
 
 /// A query-string parameter of the page URL.
 pub fn query_param(name: &str) -> Option<String> {
@@ -140,6 +16,16 @@ pub fn query_param(name: &str) -> Option<String> {
     web_sys::UrlSearchParams::new_with_str(&search)
         .ok()?
         .get(name)
+}
+
+/// `url` resolved against the page's address (the worker has no base of its own).
+pub fn absolute_url(url: &str) -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .and_then(|base| web_sys::Url::new_with_base(url, &base).ok())
+        .map(|u| u.href())
+        .unwrap_or_else(|| url.to_string())
 }
 
 /// Sets an attribute on `<body>` (the browser tests wait on these).
@@ -152,14 +38,23 @@ pub fn mark_body(name: &str, value: &str) {
     }
 }
 
-/// Seconds since the page's time origin (for wall-clock timing).
-pub fn now_seconds() -> f64 {
-    js_sys::Date::now() / 1000.0
-}
-
 /// The page's `localStorage`, when the browser allows it.
 pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
+}
+
+/// Reads a user-chosen file into memory.
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buf = JsFuture::from(file.array_buffer()).await.map_err(js_err)?;
+    Ok(Uint8Array::new(&buf).to_vec())
+}
+
+/// The files of a file list.
+pub fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
 }
 
 /// Offers `bytes` to the user as a downloaded file.
@@ -184,4 +79,53 @@ pub fn download(name: &str, mime: &str, bytes: &[u8]) {
         }
     }
     let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+thread_local! {
+    static LONGEST_TASK_MS: Cell<f64> = const { Cell::new(0.0) };
+}
+
+/// The page thread's long tasks (over 50 ms without a chance to render or answer input), as the
+/// browser's Long Tasks API reports them.
+pub struct LongTasks;
+
+impl LongTasks {
+    /// Starts watching (once per page) and forgets what was seen so far.
+    pub fn start() {
+        LONGEST_TASK_MS.with(|l| l.set(0.0));
+        thread_local! { static WATCHING: Cell<bool> = const { Cell::new(false) }; }
+        if WATCHING.with(|w| w.replace(true)) {
+            return;
+        }
+        let seen = Closure::<dyn Fn(web_sys::PerformanceObserverEntryList)>::new(
+            |list: web_sys::PerformanceObserverEntryList| {
+                for entry in list.get_entries() {
+                    if let Ok(e) = entry.dyn_into::<web_sys::PerformanceEntry>() {
+                        LONGEST_TASK_MS.with(|l| l.set(l.get().max(e.duration())));
+                    }
+                }
+            },
+        );
+        if let Ok(observer) = web_sys::PerformanceObserver::new(seen.as_ref().unchecked_ref()) {
+            let opts =
+                web_sys::PerformanceObserverInit::new(&js_sys::Array::of1(&"longtask".into()));
+            observer.observe(&opts);
+        }
+        seen.forget();
+    }
+
+    /// The longest task since [`LongTasks::start`], ms (0 when none exceeded 50 ms).
+    pub fn longest_ms() -> f64 {
+        LONGEST_TASK_MS.with(Cell::get)
+    }
+}
+
+/// `?test-hooks`: `window.activscalarLoseGpu()` ends the worker's GPU device the way a driver
+/// reset does (`GPUDevice.destroy()`), so tests can exercise the recovery from a real loss.
+pub fn install_test_hooks(c: Controller) {
+    let lose = Closure::<dyn Fn()>::new(move || c.lose_gpu());
+    if let Some(w) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&w, &"activscalarLoseGpu".into(), lose.as_ref());
+    }
+    lose.forget();
 }

@@ -1,31 +1,36 @@
-//! ActivScalar Explorer: the browser front end. Talks to `activscalar_core` only.
+//! ActivScalar Explorer: the browser front end. The same WebAssembly module runs twice: on the
+//! page, where leptos renders and the controller reacts to the user, and in a dedicated Web
+//! Worker that owns the engine and the model and does all the computing (see `protocol`).
 
-mod bench_panel;
 mod browser;
-mod charts;
-mod engine_status;
-mod fit_panel;
-mod heatmap;
-mod model_panel;
-mod predict_panel;
-mod share_panel;
-mod state;
-mod steer_panel;
-mod sweep_panel;
-mod task_panel;
+mod client;
+mod controller;
+mod js;
+mod panels;
+mod protocol;
+mod store;
+mod task_form;
 mod widgets;
+mod worker;
 
 use leptos::prelude::*;
 
+use crate::panels::*;
+
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(App);
+    if js::in_worker() {
+        worker::run();
+    } else {
+        leptos::mount::mount_to_body(App);
+    }
 }
 
 /// The whole page: set-up on the left, the result's views on the right.
 #[component]
 fn App() -> impl IntoView {
-    provide_context(state::AppState::new());
+    provide_context(controller::Controller::start());
+    let bench = browser::query_param("bench").is_some();
     view! {
         <header class="topbar">
             <h1>"ActivScalar Explorer"</h1>
@@ -34,22 +39,20 @@ fn App() -> impl IntoView {
             </p>
         </header>
         <main>
-            <engine_status::EngineStatus/>
+            <engine::EngineStatus/>
             <div class="columns">
                 <div class="column">
-                    <model_panel::ModelPanel/>
-                    <task_panel::TaskPanel/>
-                    <fit_panel::FitPanel/>
-                    <predict_panel::PredictPanel/>
-                    <Show when=|| browser::query_param("bench").is_some()>
-                        <bench_panel::BenchPanel/>
-                    </Show>
+                    <model::ModelPanel/>
+                    <task::TaskPanel/>
+                    <fit::FitPanel/>
+                    <predict::PredictPanel/>
+                    {bench.then(|| view! { <bench::BenchPanel/> })}
                 </div>
                 <div class="column">
-                    <share_panel::SharePanel/>
+                    <share::SharePanel/>
                     <heatmap::HeatmapPanel/>
-                    <steer_panel::SteerPanel/>
-                    <sweep_panel::SweepPanel/>
+                    <steer::SteerPanel/>
+                    <sweep::SweepPanel/>
                 </div>
             </div>
         </main>

@@ -1,11 +1,12 @@
-//! `activscalar bench`: times the benchmark workloads (W1 forward, W2 fit step) on one backend
+//! `activscalar bench`: times the benchmark workloads (W1 forward, W2 fit step, W4 evaluation)
+//! on one backend
 //! and prints median / min / max and the peak resident memory; `--workloads` writes the token ids
 //! for the PyTorch baseline (scripts/bench.sh runs both and prints the ratios).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use activscalar_core::bench::{Workloads, run_w1, w2_fitter};
+use activscalar_core::bench::{W4_LABEL, Workloads, run_w1, run_w4, w2_fitter, w4_theta};
 use anyhow::Result;
 use serde::Serialize;
 
@@ -75,7 +76,7 @@ pub fn run(args: Args) -> Result<()> {
         std::fs::write(path, serde_json::to_vec(&w)?)?;
     }
     let reps = args.reps.max(1);
-    let bar = report::bar(2 * (reps + 1), "bench".into());
+    let bar = report::bar(3 * (reps + 1), "bench".into());
     let mut w1 = Vec::new();
     for i in 0..=reps {
         let t = Instant::now();
@@ -96,9 +97,24 @@ pub fn run(args: Args) -> Result<()> {
         }
         bar.inc(1);
     }
+    let task4 = w.w4_task();
+    let (iv, host) = w4_theta(&m, &task4)?;
+    let mut w4 = Vec::new();
+    for i in 0..=reps {
+        let t = Instant::now();
+        pollster::block_on(run_w4(&m, &task4, &iv, &host))?;
+        if i > 0 {
+            w4.push(t.elapsed().as_secs_f64());
+        }
+        bar.inc(1);
+    }
     bar.finish_and_clear();
     let [l1, l2] = &w.labels;
-    let timings = [summarise(l1, w1), summarise(l2, w2)];
+    let timings = [
+        summarise(l1, w1),
+        summarise(l2, w2),
+        summarise(W4_LABEL, w4),
+    ];
     let peak = peak_rss_mb();
     let weights = m.model.precision().as_str();
     println!(
@@ -117,6 +133,10 @@ pub fn run(args: Args) -> Result<()> {
             t.workload, t.median, t.min, t.max
         );
     }
+    println!(
+        "W4 / W2 (median): {:.2}",
+        timings[2].median / timings[1].median
+    );
     if let Some(p) = peak {
         println!("peak resident memory: {p:.0} MB");
     }

@@ -32,14 +32,11 @@ pub fn run(args: Args) -> Result<()> {
         opts.steps,
         format!("{} {}", opts.method.as_str(), spec.name()),
     );
-    let (result, task) = pollster::block_on(run_fit(
-        &m,
-        &spec,
-        opts,
-        engine.kind.as_str(),
-        |r| report::on_step(&pb, r),
-        || false,
-    ))?;
+    let (result, task) =
+        pollster::block_on(run_fit(&m, &spec, opts, engine.kind.as_str(), async |r| {
+            report::on_step(&pb, r);
+            false
+        }))?;
     pb.finish();
     eprintln!("task: {}", task.summary());
     report::print_result(&result);

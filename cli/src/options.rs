@@ -5,18 +5,6 @@ use activscalar_core::interventions::Method;
 use activscalar_core::objective::{Directions, Effectiveness};
 use activscalar_core::tasks::{TaskSource, TaskSpec, custom};
 use anyhow::{Context, Result};
-use clap::ValueEnum;
-
-/// `--l1`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum L1Arg {
-    /// Proximal step in Adam's metric (default).
-    ProxAdam,
-    /// Proximal step with the plain threshold lr·λ_M.
-    Prox,
-    /// λ_M·‖θ‖₁ as a loss term.
-    Loss,
-}
 
 /// Task selection.
 #[derive(clap::Args, Debug, Clone)]
@@ -73,7 +61,7 @@ impl TaskArgs {
 pub struct FitArgs {
     /// Intervention: activscalar, steervec or dynscalar.
     #[arg(long, default_value = "activscalar")]
-    pub method: String,
+    pub method: Method,
     /// Minimality weight λ_M (default per method).
     #[arg(long)]
     pub lambda_m: Option<f64>,
@@ -85,13 +73,14 @@ pub struct FitArgs {
     pub margin: Option<f64>,
     /// Effectiveness: margin (softplus on the logit difference) or swap.
     #[arg(long, default_value = "margin")]
-    pub effectiveness: String,
+    pub effectiveness: Effectiveness,
     /// Train β = +1 only.
     #[arg(long)]
     pub plus_only: bool,
-    /// How L1 is applied.
-    #[arg(long, value_enum, default_value_t = L1Arg::ProxAdam)]
-    pub l1: L1Arg,
+    /// How L1 is applied: proximal_adam (the proximal step in Adam's metric), proximal (the
+    /// plain proximal step lr·λ_M) or loss (a loss term).
+    #[arg(long, default_value = "proximal_adam")]
+    pub l1: L1Mode,
     /// Adam learning rate.
     #[arg(long)]
     pub lr: Option<f64>,
@@ -113,27 +102,19 @@ pub struct FitArgs {
 }
 
 impl FitArgs {
-    /// The fit options (METHOD.md defaults for anything not given).
+    /// The fit options (docs/METHOD.md defaults for anything not given).
     pub fn options(&self) -> Result<FitOptions> {
-        let mut o = FitOptions::new(Method::parse(&self.method)?);
+        let mut o = FitOptions::new(self.method);
         o.lambda_m = self.lambda_m.unwrap_or(o.lambda_m);
         o.lambda_f = self.lambda_f.unwrap_or(o.lambda_f);
         o.margin = self.margin.unwrap_or(o.margin);
-        o.effectiveness = match self.effectiveness.as_str() {
-            "margin" => Effectiveness::Margin,
-            "swap" => Effectiveness::Swap,
-            other => anyhow::bail!("unknown effectiveness `{other}` (margin, swap)"),
-        };
+        o.effectiveness = self.effectiveness;
         o.directions = if self.plus_only {
             Directions::PlusOnly
         } else {
             Directions::Both
         };
-        o.l1_mode = match self.l1 {
-            L1Arg::ProxAdam => L1Mode::ProximalAdam,
-            L1Arg::Prox => L1Mode::Proximal,
-            L1Arg::Loss => L1Mode::Loss,
-        };
+        o.l1_mode = self.l1;
         o.lr = self.lr.unwrap_or(o.lr);
         o.steps = self.steps.unwrap_or(o.steps);
         o.patience = self.patience.unwrap_or(o.patience);

@@ -8,8 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// Reads a result JSON written by `fit` (or exported by the page).
 pub fn read_result(path: &std::path::Path) -> anyhow::Result<FitResult> {
     let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_slice(&text)
-        .with_context(|| format!("{} is not an ActivScalar result file", path.display()))
+    Ok(FitResult::from_json(&text, &path.display().to_string())?)
 }
 
 /// A step progress bar.

@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Result<()> {
         opts.clone(),
         &grid,
         engine.kind.as_str(),
-        |i, r| {
+        async |i, r| {
             while bars.len() <= i {
                 if let Some(b) = bars.last() {
                     indicatif::ProgressBar::finish(b);
@@ -56,8 +56,8 @@ pub fn run(args: Args) -> Result<()> {
                 ));
             }
             report::on_step(&bars[i], r);
+            false
         },
-        || false,
     ))?;
     if let Some(b) = bars.last() {
         b.finish();

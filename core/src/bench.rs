@@ -3,22 +3,28 @@
 //!
 //! - W1: one forward pass of 32 CCC prompts (right-padded) with last-position logits;
 //! - W2: one ActivScalar fit step on 16 equal-length CCC prompts — both β, forward + backward
-//!   + Adam + proximal L1, with the step's metrics read back (what the page shows live).
+//!   + Adam + proximal L1, with the step's metrics read back (what the page shows live);
+//! - W4: the evaluation of a fitted ActivScalar result on W2's prompts, taken as both the
+//!   training and the test split — both β and the base model on each split, and the effects of
+//!   the [`EFFECT_CELLS`](crate::metrics::EFFECT_CELLS) largest cells (what a fit costs after its last step).
 
 use serde::{Deserialize, Serialize};
 
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
 use crate::fit::{FitOptions, Fitter};
-use crate::interventions::Method;
+use crate::interventions::{Dims, Intervention, Method};
 use crate::loaders::model_files::LoadedModel;
 use crate::models::TokenBatch;
+use crate::result::{Evaluation, evaluate_fit};
 use crate::tasks::{Example, PreparedTask, TaskSpec, answer_ids, prepare};
 
 /// Prompts in W1.
 pub const W1_PROMPTS: usize = 32;
 /// Prompts in W2.
 pub const W2_PROMPTS: usize = 16;
+/// W4's name as printed.
+pub const W4_LABEL: &str = "W4 evaluation, 16 + 16 prompts";
 
 /// The token ids of both workloads.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -133,6 +139,45 @@ impl Workloads {
             other_lengths: 0,
         }
     }
+}
+
+impl Workloads {
+    /// W4's task: W2's prompts as the training and as the test split.
+    pub fn w4_task(&self) -> PreparedTask {
+        let mut task = self.w2_task();
+        task.test = task.train.clone();
+        task.length_groups = [(task.train[0].ids.len(), 2 * task.train.len())].into();
+        task
+    }
+}
+
+/// W4's θ: a fixed ActivScalar α on `task`'s positions with every cell non-zero (so exactly
+/// [`EFFECT_CELLS`](crate::metrics::EFFECT_CELLS) effects are measured), and its host copy.
+pub fn w4_theta(m: &LoadedModel, task: &PreparedTask) -> Result<(Intervention, Vec<Vec<f32>>)> {
+    let c = m.model.config();
+    let dims = Dims {
+        sites: 2,
+        layers: c.n_layers,
+        positions: task.train[0].ids.len(),
+        d_model: c.d_model,
+    };
+    let n = dims.n_cells(Method::ActivScalar);
+    let alpha: Vec<f32> = (0..n)
+        .map(|k| 0.1 * (((k * 7919) % 13) as f32 / 13.0 - 0.45))
+        .collect();
+    let host = vec![alpha];
+    let iv = Intervention::from_host(Method::ActivScalar, dims, &host, m.model.device())?;
+    Ok((iv, host))
+}
+
+/// Runs W4 once; returns the evaluation (its effects: [`EFFECT_CELLS`](crate::metrics::EFFECT_CELLS) cells).
+pub async fn run_w4(
+    m: &LoadedModel,
+    task: &PreparedTask,
+    iv: &Intervention,
+    host: &[Vec<f32>],
+) -> Result<Evaluation> {
+    evaluate_fit(&m.model, iv, host, task, 0.0).await
 }
 
 /// Whether enough CCC rows have answers [`prepare`] accepts in `m`'s tokenizer for W1.

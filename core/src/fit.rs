@@ -1,8 +1,8 @@
-//! Learning θ (METHOD.md "Objective"): Adam on the intervention parameters only, the model
+//! Learning θ (docs/METHOD.md, "Objective"): Adam on the intervention parameters only, the model
 //! frozen, both β directions on the same θ, L1 as a proximal step by default, a fixed step
 //! budget with early stop, seeded. [`Fitter`] runs one step per call so that a UI can draw
-//! live curves and stop it; NaN or Inf stops the fit and keeps the last parameters whose loss
-//! was finite.
+//! live curves and stop it; NaN or Inf stops the fit and keeps the θ of the lowest objective
+//! before it.
 
 use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,34 @@ pub enum L1Mode {
     ProximalAdam,
     /// λ_M·‖θ‖₁ added to the loss.
     Loss,
+}
+
+impl L1Mode {
+    /// Every mode, default first.
+    pub const ALL: [L1Mode; 3] = [L1Mode::ProximalAdam, L1Mode::Proximal, L1Mode::Loss];
+
+    /// The name used in results, on the command line and on the page.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            L1Mode::Proximal => "proximal",
+            L1Mode::ProximalAdam => "proximal_adam",
+            L1Mode::Loss => "loss",
+        }
+    }
+
+    /// Reads [`L1Mode::as_str`].
+    pub fn parse(s: &str) -> Option<L1Mode> {
+        L1Mode::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+impl std::str::FromStr for L1Mode {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        L1Mode::parse(s)
+            .ok_or_else(|| format!("unknown L1 mode `{s}` (proximal_adam, proximal, loss)"))
+    }
 }
 
 /// Every option of a fit; recorded in results and permalinks.
@@ -66,7 +94,7 @@ pub struct FitOptions {
 }
 
 impl FitOptions {
-    /// Defaults of METHOD.md for `method` (λ values chosen on the default model; see docs/RESULTS.md).
+    /// The defaults of docs/METHOD.md for `method` (λ values chosen on the default model; see docs/RESULTS.md).
     pub fn new(method: Method) -> FitOptions {
         FitOptions {
             method,
@@ -91,6 +119,24 @@ impl FitOptions {
             batch_size: 0,
             seed: 0,
             tau: 0.01,
+        }
+    }
+}
+
+impl FitOptions {
+    /// These options for `method`: λ_M and the learning rate follow the new method's defaults
+    /// where they were at the old method's.
+    pub fn with_method(self, method: Method) -> FitOptions {
+        let (old, new) = (FitOptions::new(self.method), FitOptions::new(method));
+        FitOptions {
+            method,
+            lambda_m: if self.lambda_m == old.lambda_m {
+                new.lambda_m
+            } else {
+                self.lambda_m
+            },
+            lr: if self.lr == old.lr { new.lr } else { self.lr },
+            ..self
         }
     }
 }
@@ -129,7 +175,7 @@ pub enum StopReason {
     EarlyStop,
     /// Stopped by the user.
     Stopped,
-    /// A non-finite loss appeared; the last parameters with a finite loss were kept.
+    /// A non-finite loss appeared; θ of the lowest objective before it was kept.
     NonFinite(String),
 }
 
@@ -216,8 +262,6 @@ pub struct Fitter<'m> {
     /// The same best θ copied to the host (read back with each step's losses), so that a lost
     /// GPU device does not lose it; `None` before the first step.
     best_host: Option<Vec<Vec<f32>>>,
-    /// The last θ whose loss was finite (restored on NaN/Inf).
-    last_good: Vec<Tensor<1>>,
     stop: Option<StopReason>,
     /// Every step so far.
     pub history: Vec<StepReport>,
@@ -328,7 +372,6 @@ impl<'m> Fitter<'m> {
             best: iv.leaves.clone(),
             best_step: 0,
             best_host: None,
-            last_good: iv.leaves.clone(),
             iv,
             adam,
             step: 0,
@@ -487,9 +530,16 @@ impl<'m> Fitter<'m> {
             flip_minus: (s.len() > 4 + n).then(|| flip(&s[4 + n..4 + 2 * n], -1.0)),
         };
         if !report.loss.is_finite() {
-            self.iv.leaves = self.last_good.clone();
+            // θ of the lowest objective so far (the starting θ when no step was finite).
+            self.iv.leaves = self.best.clone();
+            let kept = match self.best_step {
+                0 => "the starting parameters were kept".to_string(),
+                b => {
+                    format!("the parameters of step {b}, the lowest objective before it, were kept")
+                }
+            };
             self.stop = Some(StopReason::NonFinite(format!(
-                "the loss became {} at step {}; the parameters of the last finite step were kept",
+                "the loss became {} at step {}; {kept}",
                 report.loss, self.step
             )));
             return Ok(Some(report));
@@ -515,7 +565,6 @@ impl<'m> Fitter<'m> {
         } else if self.step < batches {
             self.judge(objective, 1, false, &measured, theta_host);
         }
-        self.last_good = measured;
         self.history.push(report);
         if self.step >= self.opts.steps {
             self.stop = Some(StopReason::Budget);
@@ -627,11 +676,14 @@ mod tests {
     use crate::tasks::Row;
     use burn::tensor::Device;
 
-    #[test]
-    fn a_resumed_fit_goes_on_with_its_epoch_in_the_same_batch_order() {
+    fn tiny() -> crate::LoadedModel {
         let dir =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures/tiny-llama");
-        let m = load_model(ModelFiles::from_path(&dir).unwrap(), &Device::flex()).unwrap();
+        load_model(ModelFiles::from_path(&dir).unwrap(), &Device::flex()).unwrap()
+    }
+
+    /// Six 4-token prompts, all in training.
+    fn six_prompts() -> PreparedTask {
         let row = Row {
             prompt: String::new(),
             correct: String::new(),
@@ -645,14 +697,55 @@ mod tests {
                 neg: 6,
             })
             .collect();
-        let task = PreparedTask {
+        PreparedTask {
             length_groups: [(4, 6)].into(),
             aligned_on: String::new(),
             train,
             test: Vec::new(),
             dropped: Vec::new(),
             other_lengths: 0,
+        }
+    }
+
+    #[test]
+    fn a_non_finite_loss_after_the_best_step_keeps_the_best_theta() {
+        let m = tiny();
+        let task = six_prompts();
+        let mut opts = FitOptions::new(Method::ActivScalar);
+        // A learning rate that makes the objective bump, so that the best step is not the last.
+        (opts.steps, opts.lr, opts.patience) = (100, 1.5, 1000);
+        let mut fit = Fitter::new(&m.model, &task, opts, None).unwrap();
+        let mut measured = Vec::new();
+        while fit.step < 12 || fit.best_step == fit.step {
+            measured.push(pollster::block_on(fit.intervention().to_host()).unwrap());
+            pollster::block_on(fit.step()).unwrap();
+            assert!(fit.step < 60, "the objective never bumped");
+        }
+        let (best, last) = (fit.best_step, fit.step);
+        assert_ne!(measured[best - 1], measured[last - 1]);
+        // From here the loss cannot be finite (an infinite margin).
+        fit.opts.margin = f64::INFINITY;
+        let report = pollster::block_on(fit.step()).unwrap().unwrap();
+        assert!(!report.loss.is_finite());
+        let Some(StopReason::NonFinite(why)) = fit.stop_reason() else {
+            panic!("the fit did not stop: {:?}", fit.stop_reason());
         };
+        let expected = format!(
+            "at step {}; the parameters of step {best}, the lowest",
+            last + 1
+        );
+        assert!(why.contains(&expected), "{why}");
+        assert_eq!(
+            pollster::block_on(fit.intervention().to_host()).unwrap(),
+            measured[best - 1]
+        );
+        assert!(pollster::block_on(fit.step()).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_resumed_fit_goes_on_with_its_epoch_in_the_same_batch_order() {
+        let m = tiny();
+        let task = six_prompts();
         let mut opts = FitOptions::new(Method::ActivScalar);
         (opts.batch_size, opts.steps, opts.seed) = (2, 100, 1);
         let mut fit = Fitter::new(&m.model, &task, opts.clone(), None).unwrap();

@@ -1,4 +1,4 @@
-//! Hook sites: where an intervention reads and rewrites activations (METHOD.md "Sites").
+//! Hook sites: where an intervention reads and rewrites activations (docs/METHOD.md, "Sites").
 //!
 //! Every block exposes two sites, named as in TransformerLens: `blocks.{l}.hook_attn_out`
 //! (attention output after its output projection, before the residual add) and

@@ -23,6 +23,7 @@ pub mod rng;
 pub mod steer;
 pub mod sweep;
 pub mod tasks;
+pub mod validate;
 pub use activscalar_formats::tokenizer;
 
 pub use burn::tensor::{Device, Tensor, TensorData};

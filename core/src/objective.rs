@@ -1,4 +1,4 @@
-//! The training objective (METHOD.md "Objective"): effectiveness for β = ±1, faithfulness as
+//! The training objective (docs/METHOD.md, "Objective"): effectiveness for β = ±1, faithfulness as
 //! KL over the non-answer tokens, and L1 minimality.
 //!
 //! [`Targets`] holds everything about a batch that does not depend on θ — the answer ids and
@@ -24,6 +24,27 @@ pub enum Effectiveness {
     /// (i.e. q(y⁺) = p₀(y⁻), q(y⁻) = p₀(y⁺) when the base model prefers y⁻); for β = −1 the
     /// roles are reversed. Both distributions are renormalised over {y⁺, y⁻}.
     Swap,
+}
+
+impl Effectiveness {
+    /// The name used in results, on the command line and on the page.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effectiveness::Margin => "margin",
+            Effectiveness::Swap => "swap",
+        }
+    }
+}
+
+impl std::str::FromStr for Effectiveness {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        [Effectiveness::Margin, Effectiveness::Swap]
+            .into_iter()
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| format!("unknown effectiveness `{s}` (margin, swap)"))
+    }
 }
 
 /// Which directions are trained.

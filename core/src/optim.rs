@@ -1,4 +1,4 @@
-//! Adam on raw tensors, with an optional proximal L1 step (METHOD.md: minimality).
+//! Adam on raw tensors, with an optional proximal L1 step (docs/METHOD.md, "Objective").
 //!
 //! Only the intervention parameters θ are trained, so the optimiser works on a handful of
 //! tensors identified by a slot number rather than on a burn `Module`.

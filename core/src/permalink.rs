@@ -30,25 +30,17 @@ pub fn encode(result: &FitResult) -> Result<String> {
 }
 
 /// Unpacks a fragment payload written by [`encode`]; every failure is a message for the user.
+/// The header is [validated](FitResult::validate_header) before θ is read, and the whole
+/// result after.
 pub fn decode(payload: &str) -> Result<FitResult> {
     let (mut result, leaves) = link::unpack(payload, FORMAT_VERSION, |header| {
         let result: FitResult = serde_json::from_value(header)
             .map_err(|e| damaged(&format!("its header does not describe a result: {e}")))?;
-        let sizes = expected_leaves(&result).ok_or_else(|| damaged("impossible θ shape"))?;
+        result.validate_header()?;
+        let sizes = result.leaf_sizes();
         Ok((result, sizes))
     })?;
     result.theta.values = leaves;
+    result.validate()?;
     Ok(result)
-}
-
-/// Leaf sizes θ must have for the result's method and dims (None on overflow).
-fn expected_leaves(result: &FitResult) -> Option<Vec<usize>> {
-    use crate::interventions::Method;
-    let d = result.theta.dims;
-    let sl = d.sites.checked_mul(d.layers)?;
-    Some(match result.theta.method {
-        Method::ActivScalar => vec![sl.checked_mul(d.positions)?],
-        Method::SteerVec => vec![sl.checked_mul(d.positions)?.checked_mul(d.d_model)?],
-        Method::DynScalar => vec![sl.checked_mul(d.d_model)?, sl],
-    })
 }

@@ -1,4 +1,4 @@
-//! A fit's full record (METHOD.md "Result and permalink contents"): format version, model and
+//! A fit's full record (docs/METHOD.md, "Result and permalink contents"): format version, model and
 //! tokenizer fingerprints, task, every option, metrics and θ — enough to reproduce the run and
 //! to redraw its views without retraining.
 
@@ -9,7 +9,10 @@ use crate::fit::{FitOptions, Fitter, StepReport, StopReason};
 use crate::hooks::Site;
 use crate::interventions::{Dims, Intervention, Method};
 use crate::loaders::model_files::{LoadedModel, ModelInfo};
-use crate::metrics::{Minimality, SplitMetrics, evaluate, minimality, site_effects};
+use crate::metrics::{
+    EFFECT_CELLS, Minimality, SplitMetrics, evaluate, largest_cells, minimality, site_effects,
+};
+use crate::models::Model;
 use crate::models::WeightPrecision;
 use crate::tasks::{PreparedTask, TaskSpec, prepare};
 
@@ -127,14 +130,26 @@ pub struct FitResult {
 }
 
 impl FitResult {
-    /// Checks that this result can be used with `m` and rebuilds θ on its device.
-    pub fn intervention_for(&self, m: &LoadedModel) -> Result<Intervention> {
-        if self.format_version > FORMAT_VERSION {
+    /// Reads a result from JSON (a file, browser storage) and [validates](FitResult::validate)
+    /// it; `name` names the source in the message.
+    pub fn from_json(bytes: &[u8], name: &str) -> Result<FitResult> {
+        let r: FitResult = serde_json::from_slice(bytes).map_err(|e| {
+            CoreError::Input(format!("{name} is not an ActivScalar result file ({e})"))
+        })?;
+        if r.format_version > FORMAT_VERSION {
             return Err(CoreError::Input(format!(
-                "this result was written by a newer version (format {}, we read up to {FORMAT_VERSION})",
-                self.format_version
+                "{name} was written by a newer version (format {}, this version reads up to {FORMAT_VERSION})",
+                r.format_version
             )));
         }
+        r.validate()
+            .map_err(|e| CoreError::Input(format!("{name}: {e}")))?;
+        Ok(r)
+    }
+
+    /// Checks that this result can be used with `m` and rebuilds θ on its device.
+    pub fn intervention_for(&self, m: &LoadedModel) -> Result<Intervention> {
+        self.validate()?;
         let here = ModelFingerprint::of(&m.info);
         if here != self.model {
             return Err(CoreError::Input(format!(
@@ -147,6 +162,7 @@ impl FitResult {
                 &here.weights_sha256[..12]
             )));
         }
+        self.check_shape(&here)?;
         Intervention::from_host(
             self.theta.method,
             self.theta.dims,
@@ -156,22 +172,21 @@ impl FitResult {
     }
 }
 
-/// Prepares `spec` for `opts.method` and runs a full fit, calling `progress` after each step;
-/// `should_stop` is polled between steps. Returns the complete result.
+/// Prepares `spec` for `opts.method` and runs a full fit; `on_step` is awaited after each
+/// step and ends the fit (keeping its best θ) when it returns `true`. Returns the complete
+/// result.
 pub async fn run_fit(
     m: &LoadedModel,
     spec: &TaskSpec,
     opts: FitOptions,
     backend: &str,
-    mut progress: impl FnMut(&StepReport),
-    should_stop: impl Fn() -> bool,
+    mut on_step: impl AsyncFnMut(&StepReport) -> bool,
 ) -> Result<(FitResult, PreparedTask)> {
     let task = prepare(spec, &m.tokenizer, opts.method.is_position_tied())?;
     let start = web_time::Instant::now();
     let mut fitter = Fitter::new(&m.model, &task, opts, None)?;
     while let Some(report) = fitter.step().await? {
-        progress(&report);
-        if should_stop() {
+        if on_step(&report).await {
             fitter.stop();
         }
     }
@@ -180,23 +195,49 @@ pub async fn run_fit(
     Ok((result, task))
 }
 
-/// Evaluates a finished (or stopped) fit and assembles its result.
-pub async fn finish(
-    m: &LoadedModel,
-    spec: &TaskSpec,
+/// What evaluating θ on a task measures: both splits and the largest cells' effects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Metrics on the training split.
+    pub train: SplitMetrics,
+    /// Metrics on the held-out split.
+    pub test: SplitMetrics,
+    /// Effects of the (at most [`EFFECT_CELLS`]) largest ActivScalar cells, on the test split.
+    pub site_effects: Vec<SiteEffect>,
+}
+
+/// Evaluates θ (`iv`, with its host copy `host`) on `task`: metrics of both splits, and the
+/// effects of the largest cells above `tau` on the test split.
+pub async fn evaluate_fit(
+    model: &Model,
+    iv: &Intervention,
+    host: &[Vec<f32>],
     task: &PreparedTask,
-    fitter: &Fitter<'_>,
-    backend: &str,
-    seconds: f64,
-) -> Result<FitResult> {
-    let opts = fitter.options().clone();
-    let iv = fitter.intervention();
-    let host = iv.to_host().await?;
-    let train = evaluate(&m.model, Some(&iv), &task.train, EVAL_BATCH).await?;
-    let test = evaluate(&m.model, Some(&iv), &task.test, EVAL_BATCH).await?;
-    let effects = site_effects(&m.model, &iv, &host, &task.test, opts.tau, EVAL_BATCH).await?;
+    tau: f32,
+) -> Result<Evaluation> {
+    let train = evaluate(model, Some(iv), &task.train, EVAL_BATCH).await?;
+    let test = evaluate(model, Some(iv), &task.test, EVAL_BATCH).await?;
+    let cells = largest_cells(iv, host, tau, EFFECT_CELLS);
+    let effects = effects_of(model, iv, host, &cells, &task.test, test.plus.mean_ld).await?;
+    Ok(Evaluation {
+        train,
+        test,
+        site_effects: effects,
+    })
+}
+
+/// The effects of `cells` (ActivScalar) on `examples`, given their mean LD with every cell.
+pub async fn effects_of(
+    model: &Model,
+    iv: &Intervention,
+    host: &[Vec<f32>],
+    cells: &[usize],
+    examples: &[crate::tasks::Example],
+    full: f64,
+) -> Result<Vec<SiteEffect>> {
     let dims = iv.dims;
-    let site_effects = effects
+    let effects = site_effects(model, iv, cells, examples, full, EVAL_BATCH).await?;
+    Ok(effects
         .into_iter()
         .map(|(cell, effect)| {
             let (s, layer, position) = (
@@ -214,7 +255,27 @@ pub async fn finish(
                 effect,
             }
         })
-        .collect();
+        .collect())
+}
+
+/// Evaluates a finished (or stopped) fit and assembles its result.
+pub async fn finish(
+    m: &LoadedModel,
+    spec: &TaskSpec,
+    task: &PreparedTask,
+    fitter: &Fitter<'_>,
+    backend: &str,
+    seconds: f64,
+) -> Result<FitResult> {
+    let opts = fitter.options().clone();
+    let iv = fitter.intervention();
+    let host = iv.to_host().await?;
+    let Evaluation {
+        train,
+        test,
+        site_effects,
+    } = evaluate_fit(&m.model, &iv, &host, task, opts.tau).await?;
+    let dims = iv.dims;
     let position_tokens = task
         .test
         .first()

@@ -1,4 +1,4 @@
-//! The minimality / sparsity trade-off (METHOD.md "Sweeps"): fit at every λ_M of a log grid
+//! The minimality / sparsity trade-off (docs/METHOD.md, "Sweeps"): fit at every λ_M of a log grid
 //! (warm-starting each point from the previous, smaller λ_M), record all metrics and θ, and
 //! summarise per component (site, layer) its |θ| mass at every λ_M and the largest λ_M at
 //! which it is still active — the order in which components drop out.
@@ -50,20 +50,21 @@ pub struct Sweep {
     pub components: Vec<ComponentTrace>,
 }
 
-/// Runs the sweep; `progress(point index, step report)` after every step. When `should_stop`
-/// turns true the current point is finished early and the sweep ends with the points so far.
+/// Runs the sweep; `on_step(point index, step report)` is awaited after every step, and when it
+/// returns `true` (stop) the current point ends early (keeping its best θ) and the sweep ends
+/// with the points so far.
 pub async fn run_sweep(
     m: &LoadedModel,
     spec: &TaskSpec,
     base: FitOptions,
     grid: &[f64],
     backend: &str,
-    mut progress: impl FnMut(usize, &StepReport),
-    should_stop: impl Fn() -> bool,
+    mut on_step: impl AsyncFnMut(usize, &StepReport) -> bool,
 ) -> Result<Sweep> {
     let task = prepare(spec, &m.tokenizer, base.method.is_position_tied())?;
     let mut points = Vec::with_capacity(grid.len());
     let mut previous = None;
+    let mut stopped = false;
     for (i, &lambda_m) in grid.iter().enumerate() {
         let opts = FitOptions {
             lambda_m,
@@ -72,15 +73,15 @@ pub async fn run_sweep(
         let start = web_time::Instant::now();
         let mut fitter = Fitter::new(&m.model, &task, opts, previous.take())?;
         while let Some(r) = fitter.step().await? {
-            progress(i, &r);
-            if should_stop() {
+            if on_step(i, &r).await {
+                stopped = true;
                 fitter.stop();
             }
         }
         let seconds = start.elapsed().as_secs_f64();
         previous = Some(fitter.intervention());
         points.push(finish(m, spec, &task, &fitter, backend, seconds).await?);
-        if should_stop() {
+        if stopped {
             break;
         }
     }

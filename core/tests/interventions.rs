@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use activscalar_core::engine::read_vec;
 use activscalar_core::fit::{FitOptions, Fitter, batch_loss};
 use activscalar_core::interventions::{self, Dims, Intervention, Method};
-use activscalar_core::metrics::evaluate;
+use activscalar_core::metrics::{evaluate, site_effects};
 use activscalar_core::models::TokenBatch;
 use activscalar_core::objective::{Directions, Targets, logit_diff};
 use activscalar_core::rng::Rng;
@@ -271,7 +271,7 @@ fn a_planted_site_lights_up_first() {
         opts.lr,
     ) = (Directions::PlusOnly, 0.1, 1.0, 300, 1000, 0.05);
     // The proximal step in Adam's metric (the default) must find the planted cell; the plain
-    // threshold lr·λ of METHOD.md's literal formula keeps cells for the sign of their
+    // threshold lr·λ of the plain proximal step (docs/METHOD.md) keeps cells for the sign of their
     // gradient only and does not (this test is how we chose the default; see docs/RESULTS.md).
     let mut fit = Fitter::new(&m.model, &prepared, opts, None).unwrap();
     while pollster::block_on(fit.step()).unwrap().is_some() {}
@@ -446,4 +446,84 @@ fn a_snapshot_resumes_a_fit_elsewhere_from_its_best_theta() {
     while pollster::block_on(resumed.step()).unwrap().is_some() {}
     assert_eq!(resumed.history.len(), opts.steps);
     assert!(resumed.best_step() >= snap.best_step);
+}
+
+/// Mean LD of `examples` with `iv` at β (or the base model), one prompt length, measured the
+/// plain way: one forward pass per call.
+fn mean_ld(m: &LoadedModel, iv: Option<&Intervention>, examples: &[Example], beta: f64) -> f64 {
+    let ids: Vec<Vec<u32>> = examples.iter().map(|e| e.ids.clone()).collect();
+    let batch = TokenBatch::new(&ids, m.model.device()).unwrap();
+    let hooks = iv.map(|iv| iv.hooks(beta, None));
+    let logits = m
+        .model
+        .logits_last(&batch, hooks.as_ref().map(|h| h as _))
+        .unwrap();
+    let refs: Vec<&Example> = examples.iter().collect();
+    let t = Targets::new(&refs, logits.clone(), m.model.device());
+    let ld = vec(logit_diff(logits, &t));
+    ld.iter().map(|&x| f64::from(x)).sum::<f64>() / ld.len() as f64
+}
+
+fn with_answers(mut ex: Vec<Example>) -> Vec<Example> {
+    for (i, e) in ex.iter_mut().enumerate() {
+        (e.pos, e.neg) = (5 + i as u32 % 7, 40 + i as u32 % 5);
+    }
+    ex
+}
+
+#[test]
+fn the_batched_evaluation_equals_one_forward_pass_per_direction() {
+    let m = tiny();
+    // Two prompt lengths, so that evaluation runs two batches.
+    let mut ex = with_answers(random_examples(5, 6, 3, 300));
+    ex.extend(with_answers(random_examples(4, 9, 4, 300)));
+    for method in Method::ALL {
+        let iv = random_theta(method, dims(&m, 9), 0.3, 5, m.model.device());
+        let metrics = pollster::block_on(evaluate(&m.model, Some(&iv), &ex, 64)).unwrap();
+        let (short, long) = ex.split_at(5);
+        let plain = |beta| {
+            let (a, b) = (
+                mean_ld(&m, Some(&iv), short, beta),
+                mean_ld(&m, Some(&iv), long, beta),
+            );
+            (5.0 * a + 4.0 * b) / 9.0
+        };
+        let base = (5.0 * mean_ld(&m, None, short, 0.0) + 4.0 * mean_ld(&m, None, long, 0.0)) / 9.0;
+        for (got, want, what) in [
+            (metrics.plus.mean_ld, plain(1.0), "β = +1"),
+            (metrics.minus.mean_ld, plain(-1.0), "β = −1"),
+            (metrics.base_mean_ld, base, "base"),
+        ] {
+            assert!(
+                (got - want).abs() < 1e-4,
+                "{method:?} {what}: batched {got}, plain {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn batched_site_effects_equal_zeroing_each_cell_alone() {
+    let m = tiny();
+    let ex = with_answers(random_examples(6, 7, 8, 300));
+    let d = dims(&m, 7);
+    let iv = random_theta(Method::ActivScalar, d, 0.5, 9, m.model.device());
+    let host = pollster::block_on(iv.to_host()).unwrap();
+    let full = mean_ld(&m, Some(&iv), &ex, 1.0);
+    // Cells on two (site, layer) pairs, two of them on the same pair, and one at position 0.
+    let cells = [0, 3, 7 + 2, 2 * 7 + 6, 3 * 7 + 1];
+    let effects = pollster::block_on(site_effects(&m.model, &iv, &cells, &ex, full, 64)).unwrap();
+    assert_eq!(effects.len(), cells.len());
+    for (&cell, (got_cell, effect)) in cells.iter().zip(&effects) {
+        assert_eq!(cell, *got_cell);
+        let mut zeroed = host.clone();
+        zeroed[0][cell] = 0.0;
+        let without =
+            Intervention::from_host(Method::ActivScalar, d, &zeroed, m.model.device()).unwrap();
+        let want = full - mean_ld(&m, Some(&without), &ex, 1.0);
+        assert!(
+            (effect - want).abs() < 1e-4,
+            "cell {cell}: batched {effect}, alone {want}"
+        );
+    }
 }

@@ -31,7 +31,7 @@ fn fit(m: &LoadedModel, method: Method) -> FitResult {
     let spec = TaskSpec::new(TaskSource::Custom { rows }, 1, 0.5);
     let mut o = FitOptions::new(method);
     o.steps = 4;
-    pollster::block_on(run_fit(m, &spec, o, "cpu", |_| {}, || false))
+    pollster::block_on(run_fit(m, &spec, o, "cpu", async |_| false))
         .unwrap()
         .0
 }
@@ -151,4 +151,88 @@ fn results_with_a_non_finite_loss_curve_read_back_from_json() {
     let back: FitResult = serde_json::from_str(&json).unwrap();
     assert!(back.history[0].loss.is_nan() && back.history[0].faithfulness.is_nan());
     assert_eq!(back.theta, r.theta);
+}
+
+/// `r` changed by `edit` is refused by the validator, by JSON import and by the permalink
+/// decoder, with a message naming `field`.
+fn refused(r: &FitResult, field: &str, edit: impl Fn(&mut FitResult)) {
+    let mut bad = r.clone();
+    edit(&mut bad);
+    let msg = bad.validate().unwrap_err().to_string();
+    assert!(msg.contains(field), "{field}: {msg}");
+    let json = serde_json::to_vec(&bad).unwrap();
+    let msg = FitResult::from_json(&json, "x.json")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.starts_with("x.json: ") && msg.contains(field),
+        "{field}: {msg}"
+    );
+    // A link's θ is read in the sizes its header implies: other sizes are damage.
+    if let Ok(link) = permalink::encode(&bad) {
+        let msg = permalink::decode(&link).unwrap_err().to_string();
+        let leaves = field == "theta.values" && msg.contains("damaged or incomplete (θ");
+        assert!(msg.contains(field) || leaves, "{field}: {msg}");
+    }
+}
+
+#[test]
+fn results_from_outside_are_validated_field_by_field() {
+    let m = tiny();
+    let r = fit(&m, Method::ActivScalar);
+    r.validate().unwrap();
+    // θ that does not match the shape it declares, or the model it names.
+    refused(&r, "theta.dims.layers", |r| r.theta.dims.layers = 1);
+    refused(&r, "theta.values", |r| {
+        r.theta.values[0].pop();
+    });
+    refused(&r, "theta.values", |r| r.theta.values = vec![]);
+    refused(&r, "theta.values[0][3]", |r| {
+        r.theta.values[0][3] = f32::NAN
+    });
+    refused(&r, "theta.dims.sites", |r| r.theta.dims.sites = 3);
+    refused(&r, "theta.method", |r| r.options.method = Method::SteerVec);
+    refused(&r, "theta.dims.d_model", |r| r.theta.dims.d_model += 1);
+    // A few-KB link that would inflate to hundreds of thousands of heatmap cells.
+    refused(&r, "heatmap cells", |r| {
+        (r.theta.dims.layers, r.model.n_layers) = (1000, 1000);
+        r.theta.dims.positions = 100;
+    });
+    refused(&r, "site_effects[0]", |r| {
+        r.site_effects = vec![r.site_effects.first().cloned().unwrap_or_else(|| {
+            activscalar_core::result::SiteEffect {
+                hook: "blocks.0.hook_mlp_out".into(),
+                layer: 0,
+                site: activscalar_core::hooks::Site::MlpOut,
+                position: 0,
+                alpha: 0.0,
+                effect: 0.0,
+            }
+        })];
+        r.site_effects[0].layer = 99;
+    });
+    // Tasks too large to prepare.
+    refused(&r, "task.source.n", |r| {
+        r.task.source = TaskSource::Ioi {
+            n: 1_000_000_000_000,
+        }
+    });
+    refused(&r, "task.train_fraction", |r| {
+        r.task.train_fraction = f64::NAN
+    });
+    refused(&r, "options.lr", |r| r.options.lr = f64::INFINITY);
+}
+
+#[test]
+fn a_steervec_or_dynscalar_result_with_no_width_is_refused() {
+    let m = tiny();
+    for method in [Method::SteerVec, Method::DynScalar] {
+        let r = fit(&m, method);
+        r.validate().unwrap();
+        refused(&r, "theta.dims", |r| {
+            r.theta.dims.d_model = 0;
+            r.model.d_model = 0;
+            r.theta.values = r.theta.values.iter().map(|_| Vec::new()).collect();
+        });
+    }
 }

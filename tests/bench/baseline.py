@@ -1,5 +1,5 @@
 """PyTorch baseline of the benchmark workloads (docs/BENCHMARKS.md), the way a notebook would do
-it: transformers + forward hooks implementing METHOD.md's ActivScalar objective.
+it: transformers + forward hooks implementing docs/METHOD.md's ActivScalar objective.
 
     python tests/bench/baseline.py MODEL.gguf|HF_DIR|gpt2-small-random workloads.json [ours.json] [--device cuda] [--reps N]
 

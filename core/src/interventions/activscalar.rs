@@ -3,7 +3,7 @@
 
 use burn::tensor::{Device, Tensor};
 
-use super::{Dims, SiteParam};
+use super::{Dims, SiteParam, Strength};
 
 /// Zero-initialised θ: one leaf of S·L·I scalars.
 pub fn init(dims: &Dims, device: &Device) -> Vec<Tensor<1>> {
@@ -31,8 +31,8 @@ pub fn site_params(leaves: &[Tensor<1>], dims: &Dims) -> Vec<SiteParam> {
 }
 
 /// h · (1 + β·α).
-pub fn apply(h: Tensor<3>, alpha: &Tensor<3>, beta: f64) -> Tensor<3> {
-    h.clone() + h * alpha.clone() * beta
+pub fn apply(h: Tensor<3>, alpha: &Tensor<3>, beta: &Strength) -> Tensor<3> {
+    h.clone() + beta.scale(h * alpha.clone())
 }
 
 /// |α| per (site, layer, position).

@@ -4,7 +4,7 @@
 
 use burn::tensor::{Device, Tensor};
 
-use super::{Dims, SiteParam};
+use super::{Dims, SiteParam, Strength};
 
 /// Zero-initialised θ: leaves `w` (S·L·D) and `b` (S·L).
 pub fn init(dims: &Dims, device: &Device) -> Vec<Tensor<1>> {
@@ -32,14 +32,14 @@ pub fn apply(
     h: Tensor<3>,
     w: &Tensor<3>,
     b: &Tensor<3>,
-    beta: f64,
+    beta: &Strength,
     mask: Option<&Tensor<3>>,
 ) -> Tensor<3> {
     let mut alpha = h.clone().matmul(w.clone()) + b.clone();
     if let Some(m) = mask {
         alpha = alpha * m.clone();
     }
-    h.clone() + h * alpha * beta
+    h.clone() + beta.scale(h * alpha)
 }
 
 /// ‖w‖₂ per (site, layer).

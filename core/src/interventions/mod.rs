@@ -1,4 +1,4 @@
-//! Interventions on hook sites (METHOD.md "Interventions"): ActivScalar, SteerVec and
+//! Interventions on hook sites (docs/METHOD.md, "Interventions"): ActivScalar, SteerVec and
 //! DynScalar, one file each. θ is kept as flat 1-D tensors ("leaves") so the optimiser and the
 //! L1 penalty treat every method alike; each file knows how its leaves act at a site.
 
@@ -53,6 +53,14 @@ impl Method {
     /// Whether θ has one entry per prompt position (so all prompts need the same length).
     pub fn is_position_tied(self) -> bool {
         !matches!(self, Method::DynScalar)
+    }
+}
+
+impl std::str::FromStr for Method {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Method::parse(s).map_err(|e| e.to_string())
     }
 }
 
@@ -164,6 +172,12 @@ impl Intervention {
     /// Hooks applying θ at strength `beta`. `mask` (`[batch, seq, 1]`, 1 = real token) is used
     /// by DynScalar on padded batches.
     pub fn hooks(&self, beta: f64, mask: Option<Tensor<3>>) -> Steering {
+        self.hooks_with(Strength::All(beta), mask)
+    }
+
+    /// Hooks applying θ at a [`Strength`] that may differ per prompt of the batch (so that the
+    /// base model and both directions run as one forward pass).
+    pub fn hooks_with(&self, beta: Strength, mask: Option<Tensor<3>>) -> Steering {
         let params = match self.method {
             Method::ActivScalar => activscalar::site_params(&self.leaves, &self.dims),
             Method::SteerVec => steervec::site_params(&self.leaves, &self.dims),
@@ -174,7 +188,7 @@ impl Intervention {
             layers: self.dims.layers,
             beta,
             mask,
-            skip: None,
+            keep: Vec::new(),
         }
     }
 
@@ -219,14 +233,48 @@ pub fn active_cells(method: Method, dims: &Dims, host: &[Vec<f32>], tau: f32) ->
         .count()
 }
 
-/// The hooks of one intervention at one strength.
+/// How strongly θ acts: one β for the whole batch, or one per prompt (one per forward pass,
+/// so the size difference between variants does not matter).
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub enum Strength {
+    /// The same β for every prompt.
+    All(f64),
+    /// β per prompt, `[batch, 1, 1]` (0 leaves a prompt's activations exactly unchanged).
+    PerPrompt(Tensor<3>),
+}
+
+impl Strength {
+    /// One β per prompt, from host values.
+    pub fn per_prompt(betas: &[f32], device: &Device) -> Strength {
+        Strength::PerPrompt(Tensor::<1>::from_floats(betas, device).reshape([betas.len(), 1, 1]))
+    }
+
+    /// `t · β`, broadcast over the batch.
+    pub fn scale(&self, t: Tensor<3>) -> Tensor<3> {
+        match self {
+            Strength::All(b) => t * *b,
+            Strength::PerPrompt(b) => t * b.clone(),
+        }
+    }
+}
+
+/// The hooks of one intervention at one [`Strength`].
 pub struct Steering {
     params: Vec<SiteParam>,
     layers: usize,
-    beta: f64,
+    beta: Strength,
     mask: Option<Tensor<3>>,
-    /// A cell left untouched (for measuring a site's effect): (site index, layer, position).
-    pub skip: Option<(usize, usize, usize)>,
+    /// ActivScalar cells left untouched in some prompts (for measuring each cell's effect in
+    /// one batched pass): (site index, layer, keep `[batch, I, 1]` with 0 where skipped).
+    keep: Vec<(usize, usize, Tensor<3>)>,
+}
+
+impl Steering {
+    /// Leaves ActivScalar's α of (`site`, `layer`) out wherever `keep` (`[batch, I, 1]`) is 0.
+    pub fn keep_only(&mut self, site: usize, layer: usize, keep: Tensor<3>) {
+        self.keep.push((site, layer, keep));
+    }
 }
 
 impl Hooks for Steering {
@@ -234,20 +282,20 @@ impl Hooks for Steering {
         let seq = h.dims()[1];
         match &self.params[site.index() * self.layers + layer] {
             SiteParam::Scale(alpha) => {
-                let alpha = fit_positions(alpha.clone(), seq);
-                match self.skip {
-                    Some((s, l, pos)) if s == site.index() && l == layer => {
-                        let keep: Vec<f32> =
-                            (0..seq).map(|p| if p == pos { 0.0 } else { 1.0 }).collect();
-                        let keep = Tensor::<1>::from_floats(keep.as_slice(), &alpha.device())
-                            .reshape([1, seq, 1]);
-                        activscalar::apply(h, &(alpha * keep), self.beta)
-                    }
-                    _ => activscalar::apply(h, &alpha, self.beta),
+                let mut alpha = fit_positions(alpha.clone(), seq);
+                let kept = self
+                    .keep
+                    .iter()
+                    .find(|(s, l, _)| *s == site.index() && *l == layer);
+                if let Some((_, _, keep)) = kept {
+                    alpha = alpha * fit_positions(keep.clone(), seq);
                 }
+                activscalar::apply(h, &alpha, &self.beta)
             }
-            SiteParam::Vector(v) => steervec::apply(h, &fit_positions(v.clone(), seq), self.beta),
-            SiteParam::Dynamic { w, b } => dynscalar::apply(h, w, b, self.beta, self.mask.as_ref()),
+            SiteParam::Vector(v) => steervec::apply(h, &fit_positions(v.clone(), seq), &self.beta),
+            SiteParam::Dynamic { w, b } => {
+                dynscalar::apply(h, w, b, &self.beta, self.mask.as_ref())
+            }
         }
     }
 }
@@ -255,13 +303,13 @@ impl Hooks for Steering {
 /// A position-tied parameter `[1, I, k]` made to cover `seq` positions: positions past I
 /// (generated tokens) get zeros, i.e. are left untouched; a shorter sequence uses the first ones.
 fn fit_positions(p: Tensor<3>, seq: usize) -> Tensor<3> {
-    let [_, i, k] = p.dims();
+    let [b, i, k] = p.dims();
     if seq == i {
         p
     } else if seq < i {
         p.narrow(1, 0, seq)
     } else {
-        let pad = Tensor::zeros([1, seq - i, k], &p.device());
+        let pad = Tensor::zeros([b, seq - i, k], &p.device());
         Tensor::cat(vec![p, pad], 1)
     }
 }

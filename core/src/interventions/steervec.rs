@@ -3,7 +3,7 @@
 
 use burn::tensor::{Device, Tensor};
 
-use super::{Dims, SiteParam};
+use super::{Dims, SiteParam, Strength};
 
 /// Zero-initialised θ: one leaf of S·L·I·D values.
 pub fn init(dims: &Dims, device: &Device) -> Vec<Tensor<1>> {
@@ -30,8 +30,8 @@ pub fn site_params(leaves: &[Tensor<1>], dims: &Dims) -> Vec<SiteParam> {
 }
 
 /// h + β·v.
-pub fn apply(h: Tensor<3>, v: &Tensor<3>, beta: f64) -> Tensor<3> {
-    h + v.clone() * beta
+pub fn apply(h: Tensor<3>, v: &Tensor<3>, beta: &Strength) -> Tensor<3> {
+    h + beta.scale(v.clone())
 }
 
 /// ‖v‖₂ per (site, layer, position).

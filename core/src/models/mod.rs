@@ -191,6 +191,17 @@ impl Model {
 
     /// Residual stream after the last block, `[batch, seq, d]`.
     pub fn residual(&self, batch: &TokenBatch, hooks: Option<&dyn Hooks>) -> Result<Tensor<3>> {
+        let n = self.config().n_layers;
+        self.residual_at(batch, n, hooks)
+    }
+
+    /// Residual stream entering block `layer` (after blocks `0..layer`), `[batch, seq, d]`.
+    pub fn residual_at(
+        &self,
+        batch: &TokenBatch,
+        layer: usize,
+        hooks: Option<&dyn Hooks>,
+    ) -> Result<Tensor<3>> {
         let seq = batch.seq();
         let cfg = self.arch.config();
         if seq > cfg.max_positions {
@@ -199,20 +210,45 @@ impl Model {
                 cfg.max_positions
             )));
         }
-        let rope = self.arch.rope(seq, &self.device);
-        let mut x = self.arch.embed(batch.ids.clone());
-        for l in 0..cfg.n_layers {
-            x = self.arch.block(l, x, rope.as_ref(), hooks);
-        }
-        Ok(x)
+        let x = self.arch.embed(batch.ids.clone());
+        Ok(self.run_blocks(x, 0..layer.min(cfg.n_layers), hooks))
+    }
+
+    /// Runs the blocks `layers` on the residual stream `x` (`[batch, seq, d]`).
+    pub fn run_blocks(
+        &self,
+        x: Tensor<3>,
+        layers: std::ops::Range<usize>,
+        hooks: Option<&dyn Hooks>,
+    ) -> Tensor<3> {
+        let rope = self.arch.rope(x.dims()[1], &self.device);
+        layers.fold(x, |x, l| self.arch.block(l, x, rope.as_ref(), hooks))
     }
 
     /// Next-token logits at each prompt's last position: `[batch, vocab]`.
     /// Cheaper than [`Model::logits_all`]: the unembedding runs on one position per prompt.
     pub fn logits_last(&self, batch: &TokenBatch, hooks: Option<&dyn Hooks>) -> Result<Tensor<2>> {
-        let x = batch.last_positions(self.residual(batch, hooks)?);
+        let x = self.residual(batch, hooks)?;
+        Ok(self.unembed_last(batch, x))
+    }
+
+    /// [`Model::logits_last`] continued from the residual stream `x` entering block `layer`
+    /// (computed by [`Model::residual_at`] for `batch`'s prompts, possibly repeated).
+    pub fn logits_last_from(
+        &self,
+        batch: &TokenBatch,
+        x: Tensor<3>,
+        layer: usize,
+        hooks: Option<&dyn Hooks>,
+    ) -> Tensor<2> {
+        let x = self.run_blocks(x, layer..self.config().n_layers, hooks);
+        self.unembed_last(batch, x)
+    }
+
+    fn unembed_last(&self, batch: &TokenBatch, x: Tensor<3>) -> Tensor<2> {
+        let x = batch.last_positions(x);
         let [b, _, v] = [x.dims()[0], 1, self.config().vocab_size];
-        Ok(self.arch.unembed(x).reshape([b, v]))
+        self.arch.unembed(x).reshape([b, v])
     }
 
     /// Logits at every position: `[batch, seq, vocab]`.

@@ -1,6 +1,6 @@
 //! Tasks: lists of (prompt, correct, wrong) rows — built-in CCC and IOI, or custom text, CSV
 //! or JSONL — tokenised, filtered to single-token answers, grouped by prompt length and split
-//! into train/test by a seeded shuffle (METHOD.md "Tasks").
+//! into train/test by a seeded shuffle (docs/METHOD.md, "Tasks").
 
 mod builtin_lists;
 

@@ -1,13 +1,15 @@
-//! Small reusable controls: labelled number inputs and token chips.
+//! Labelled controls and token chips.
 
 use leptos::prelude::*;
 
-/// A labelled `<input type=number>` bound to `value` (invalid text leaves `value` unchanged).
+/// A labelled `<input type=number>` showing `value`; a valid new number goes to `set`
+/// (invalid text leaves the value unchanged).
 #[component]
 pub fn NumberInput(
     id: &'static str,
     label: &'static str,
-    value: RwSignal<f64>,
+    #[prop(into)] value: Signal<f64>,
+    #[prop(into)] set: Callback<f64>,
     #[prop(default = 1.0)] step: f64,
     #[prop(optional)] title: &'static str,
 ) -> impl IntoView {
@@ -23,10 +25,27 @@ pub fn NumberInput(
                     if let Ok(v) = event_target_value(&ev).trim().parse::<f64>()
                         && v.is_finite()
                     {
-                        value.set(v);
+                        set.run(v);
                     }
                 }
             />
+        </label>
+    }
+}
+
+/// A labelled checkbox showing `checked`; changes go to `set`.
+#[component]
+pub fn Checkbox(
+    #[prop(optional)] id: Option<&'static str>,
+    label: &'static str,
+    #[prop(into)] checked: Signal<bool>,
+    #[prop(into)] set: Callback<bool>,
+) -> impl IntoView {
+    view! {
+        <label>
+            <input type="checkbox" id=id prop:checked=move || checked.get()
+                on:change=move |ev| set.run(event_target_checked(&ev))/>
+            " "{label}
         </label>
     }
 }

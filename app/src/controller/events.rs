@@ -1,0 +1,186 @@
+//! What each of the worker's events does to the page's state (and the `data-*` marks on
+//! `<body>` that tests and scripts wait on).
+
+use std::sync::Arc;
+
+use activscalar_core::fit::StopReason;
+use leptos::prelude::*;
+
+use super::Controller;
+use crate::browser::{LongTasks, mark_body};
+use crate::js::now_ms;
+use crate::protocol::Event;
+use crate::store::{Job, LoadStatus, Origin};
+
+impl Controller {
+    /// Applies one event from the worker.
+    pub(super) fn apply(&self, ev: Event) {
+        let s = self.store;
+        match ev {
+            Event::Engine(report) => {
+                mark_body("data-backend", report.kind.as_str());
+                let first = s.engine.with_untracked(Option::is_none);
+                s.engine.set(Some(report));
+                if first && crate::browser::query_param("test-hooks").is_some() {
+                    crate::browser::install_test_hooks(*self);
+                }
+                if let Some(url) = self.pending_load.try_update_value(Option::take).flatten() {
+                    self.load_url(&url);
+                }
+            }
+            Event::Loading { what, fraction } => s.load.set(LoadStatus::Busy { what, fraction }),
+            Event::Loaded(out) => self.loaded(out),
+            Event::Checked(out) => {
+                mark_body("data-task", if out.is_ok() { "ready" } else { "error" });
+                s.checked.update(|c| {
+                    if let Some((_, r)) = c {
+                        *r = Some(out);
+                    }
+                });
+                self.end(Job::Checking);
+            }
+            Event::Step { point: _, report } => match s.job.get_untracked() {
+                Job::Sweeping => s.sweep_progress.update(|(done, _)| *done += 1),
+                _ => s.history.update(|h| h.push(report)),
+            },
+            Event::DeviceLost { recovered } => mark_body(
+                "data-device-lost",
+                if recovered { "recovered" } else { "recovering" },
+            ),
+            Event::Fitted(out) => self.fitted(out),
+            Event::Swept(out) => {
+                match out {
+                    Ok(sweep) => {
+                        s.sweeps.update(|v| {
+                            let method = sweep.points.first().map(|p| p.options.method);
+                            v.retain(|o| o.points.first().map(|p| p.options.method) != method);
+                            v.push(Arc::new(sweep));
+                        });
+                        mark_body("data-sweep", "done");
+                    }
+                    Err(e) => {
+                        s.sweep_error.set(Some(e));
+                        mark_body("data-sweep", "error");
+                    }
+                }
+                self.end(Job::Sweeping);
+            }
+            Event::Predicted(out) => {
+                s.prediction.set(Some(out));
+                mark_body("data-prediction", "ready");
+            }
+            Event::Dial(out) => {
+                let ok = out.is_ok();
+                s.dial.prompts.set(Some(out));
+                if ok {
+                    self.probe();
+                }
+            }
+            Event::Probed(out) => {
+                s.dial.in_flight.set(false);
+                if let Ok(p) = out {
+                    mark_body("data-steer", &format!("{:.2}", p.steered.beta));
+                    s.dial.shown.set(Some(p));
+                }
+                if self.pending_probe.try_update_value(std::mem::take) == Some(true) {
+                    self.probe();
+                }
+            }
+            Event::Continued(out) => {
+                if let Ok((plain, steered)) = out {
+                    let beta = s.dial.beta.get_untracked();
+                    s.dial.text.set(Some((plain, steered, beta)));
+                    mark_body("data-continuation", "ready");
+                }
+            }
+            Event::BenchStatus(line) => s.bench.status.set(line),
+            Event::BenchRow(row) => s.bench.rows.update(|r| r.push(row)),
+            Event::Benched(out) => {
+                s.bench.longest_block.set(Some(LongTasks::longest_ms()));
+                match out {
+                    Ok(workloads) => {
+                        s.bench.workloads.set(workloads);
+                        s.bench.status.set("Done.".into());
+                        mark_body("data-bench", "done");
+                    }
+                    Err(e) => {
+                        s.bench.status.set(format!("The benchmark failed: {e}"));
+                        mark_body("data-bench", "error");
+                    }
+                }
+                self.end(Job::Benching);
+            }
+        }
+    }
+
+    /// Frees the page from `job` (if it is the running one).
+    fn end(&self, job: Job) {
+        if self.store.job.get_untracked() == job {
+            self.store.job.set(Job::Idle);
+        }
+    }
+
+    fn loaded(&self, out: Result<crate::protocol::LoadedReport, String>) {
+        let s = self.store;
+        match out {
+            Ok(r) => {
+                if let Some(cached) = r.from_cache {
+                    mark_body(
+                        "data-model-source",
+                        if cached { "cache" } else { "network" },
+                    );
+                }
+                s.precision.set(r.card.precision);
+                s.load_phases.set(r.phases);
+                s.model.set(Some(r.card));
+                s.load.set(LoadStatus::Idle);
+                if s.bench.ready_at.get_untracked().is_none() {
+                    s.bench.ready_at.set(Some(now_ms()));
+                }
+                mark_body("data-model", "ready");
+                self.refresh_dial();
+            }
+            Err(e) => {
+                if let Some(p) = self
+                    .revert_precision
+                    .try_update_value(Option::take)
+                    .flatten()
+                {
+                    s.precision.set(p);
+                }
+                s.load.set(LoadStatus::Failed(e));
+                mark_body("data-model", "error");
+            }
+        }
+        self.end(Job::Loading);
+    }
+
+    fn fitted(&self, out: Result<crate::protocol::Fitted, String>) {
+        let s = self.store;
+        match out {
+            Ok(f) => {
+                let r = f.result;
+                let ended = match &r.stop_reason {
+                    StopReason::NonFinite(why) => Some(format!("The fit stopped: {why}.")),
+                    StopReason::Stopped => Some(format!(
+                        "Stopped after {} steps; the best parameters so far (step {}) are kept.",
+                        r.steps_run, r.best_step
+                    )),
+                    _ => None,
+                };
+                let text: Vec<String> = f.notes.into_iter().chain(ended).collect();
+                s.fit_message
+                    .set((!text.is_empty()).then(|| text.join(" ")));
+                self.end(Job::Fitting);
+                self.show(Arc::new(r), Origin::Fit);
+                super::saved::autosave(*self);
+                mark_body("data-fit", "done");
+            }
+            Err(e) => {
+                s.fit_message.set(Some(e));
+                self.end(Job::Fitting);
+                mark_body("data-fit", "error");
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Which backend the model worker runs on (WebGPU, else the CPU with the reason), the GPU's
+//! limits, and the autodiff + Adam self-test.
+
+use activscalar_core::engine::{GpuLimits, SelfTest};
+use leptos::prelude::*;
+
+use crate::controller::use_controller;
+
+/// The engine card.
+#[component]
+pub fn EngineStatus() -> impl IntoView {
+    let engine = use_controller().store.engine;
+    let backend =
+        move || engine.with(|e| e.as_ref().map(|e| e.kind.as_str()).unwrap_or("starting…"));
+    view! {
+        <section class="card" aria-busy=move || engine.with(Option::is_none).to_string()>
+            <h2>"Engine"</h2>
+            <p>"Backend: " <strong id="backend">{backend}</strong>
+                <span class="hint">" (in a Web Worker: the page stays responsive while it computes)"</span></p>
+            {move || engine.with(|e| e.as_ref().and_then(|e| e.fallback_reason.clone()))
+                .map(|why| view! { <p class="notice" role="status">{why}</p> })}
+            {move || engine.with(|e| e.as_ref().and_then(|e| e.limits.clone())).map(limits_view)}
+            {move || engine.with(|e| e.as_ref().map(|e| e.self_test.clone())).map(self_test_view)}
+        </section>
+    }
+}
+
+/// The adapter and the buffer limit that decides which models fit.
+fn limits_view(l: GpuLimits) -> impl IntoView {
+    view! {
+        <p class="hint" id="gpu-limits" data-max-tensor-bytes=l.max_tensor_bytes().to_string()>
+            {l.summary()}
+        </p>
+    }
+}
+
+fn self_test_view(test: Result<SelfTest, String>) -> impl IntoView {
+    match test {
+        Ok(t) => {
+            let json = serde_json::to_string(&t).unwrap_or_default();
+            view! {
+                <details>
+                    <summary>
+                        "Self-test passed (autodiff + one Adam step): loss "
+                        {format!("{:.2} → {:.2}", t.loss_before, t.loss_after)}
+                    </summary>
+                    <pre id="selftest" data-ok="true">{json}</pre>
+                </details>
+            }
+            .into_any()
+        }
+        Err(e) => view! { <p id="selftest" class="error" data-ok="false">{e}</p> }.into_any(),
+    }
+}

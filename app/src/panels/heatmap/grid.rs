@@ -1,0 +1,171 @@
+//! One site's grid: a cell per (layer, position), named on hover and focus, walked with the
+//! arrow keys, with the prompt's tokens under the columns.
+
+use activscalar_core::hooks::Site;
+use activscalar_core::result::FitResult;
+use leptos::prelude::*;
+
+use crate::widgets::charts::fmt;
+
+const CELL_W: f64 = 34.0;
+const CELL_H: f64 = 14.0;
+const LEFT: f64 = 30.0;
+const TOP: f64 = 6.0;
+
+/// One drawn cell.
+#[derive(Clone, Debug, PartialEq)]
+struct Cell {
+    hook: String,
+    layer: usize,
+    position: Option<usize>,
+    token: String,
+    value: f32,
+    effect: Option<f64>,
+}
+
+impl Cell {
+    fn describe(&self, what: &str) -> String {
+        let mut s = self.hook.clone();
+        if let Some(p) = self.position {
+            s += &format!(" · position {p} {:?}", self.token);
+        }
+        s += &format!(" · {what} = {}", fmt(f64::from(self.value)));
+        if let Some(e) = self.effect {
+            s += &format!(" · zeroing it moves mean LD by {:+.3}", -e);
+        }
+        s
+    }
+}
+
+/// Arrow keys (and Home/End) move the focus between cells of one heatmap: the grid is a single
+/// tab stop, entered at its top-left cell.
+fn move_focus(
+    ev: &web_sys::KeyboardEvent,
+    layer: usize,
+    col: usize,
+    last_row: usize,
+    last_col: usize,
+) {
+    use wasm_bindgen::JsCast;
+    let (l, c) = match ev.key().as_str() {
+        "ArrowUp" => (layer.saturating_sub(1), col),
+        "ArrowDown" => ((layer + 1).min(last_row), col),
+        "ArrowLeft" => (layer, col.saturating_sub(1)),
+        "ArrowRight" => (layer, (col + 1).min(last_col)),
+        "Home" => (layer, 0),
+        "End" => (layer, last_col),
+        _ => return,
+    };
+    ev.prevent_default();
+    let next = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|cell| cell.parent_element())
+        .and_then(|svg| {
+            svg.query_selector(&format!("rect[data-layer='{l}'][data-col='{c}']"))
+                .ok()
+                .flatten()
+        })
+        .and_then(|e| e.dyn_into::<web_sys::SvgElement>().ok());
+    if let Some(next) = next {
+        let _ = next.focus();
+    }
+}
+
+/// The figure of `site`: `values` are the cell values of every site (site-major), `color`
+/// maps a value to its colour.
+pub fn site_grid(
+    r: &FitResult,
+    site: Site,
+    values: &[f32],
+    color: &dyn Fn(f32) -> String,
+    hovered: RwSignal<Option<String>>,
+) -> impl IntoView + use<> {
+    let d = r.theta.dims;
+    let tied = r.theta.method.is_position_tied();
+    let cols = if tied { d.positions } else { 1 };
+    let what = super::what(r.theta.method);
+    let s = site.index();
+    let effect = |layer: usize, pos: usize| {
+        r.site_effects
+            .iter()
+            .find(|e| e.site == site && e.layer == layer && e.position == pos)
+            .map(|e| e.effect)
+    };
+    let rects = (0..d.layers)
+        .flat_map(|l| (0..cols).map(move |p| (l, p)))
+        .map(|(l, p)| Cell {
+            hook: site.hook_name(l),
+            layer: l,
+            position: tied.then_some(p),
+            token: r.position_tokens.get(p).cloned().unwrap_or_default(),
+            value: values[(s * d.layers + l) * cols + p],
+            effect: if tied { effect(l, p) } else { None },
+        })
+        .map(|c| {
+            let x = LEFT + CELL_W * c.position.unwrap_or(0) as f64;
+            let y = TOP + CELL_H * c.layer as f64;
+            let text = c.describe(what);
+            let (t1, t2) = (text.clone(), text.clone());
+            let (layer, col) = (c.layer, c.position.unwrap_or(0));
+            let (rows, last_col) = (d.layers, cols - 1);
+            view! {
+                <rect class="cell" x=x y=y width=CELL_W - 1.0 height=CELL_H - 1.0
+                    fill=color(c.value)
+                    data-hook=c.hook.clone()
+                    data-layer=layer
+                    data-col=col
+                    data-pos=c.position.map(|p| p.to_string()).unwrap_or_default()
+                    data-value=c.value
+                    tabindex=if layer == 0 && col == 0 { "0" } else { "-1" }
+                    on:mouseenter=move |_| hovered.set(Some(t1.clone()))
+                    on:focus=move |_| hovered.set(Some(t2.clone()))
+                    on:keydown=move |ev| move_focus(&ev, layer, col, rows - 1, last_col)>
+                    <title>{text}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    let width = LEFT + CELL_W * cols as f64 + 4.0;
+    let height = TOP + CELL_H * d.layers as f64 + 4.0;
+    let layer_labels = (0..d.layers)
+        .filter(|l| d.layers <= 16 || l % 2 == 0)
+        .map(|l| view! { <text x=LEFT - 4.0 y=TOP + CELL_H * l as f64 + CELL_H - 4.0 text-anchor="end" class="tick">{l}</text> })
+        .collect_view();
+    view! {
+        <figure class="heatmap" data-site=site.as_str()>
+            <figcaption><code>{format!("blocks.*.hook_{}", site.as_str())}</code>" — layer ↓"</figcaption>
+            <svg viewBox=format!("0 0 {width} {height}") width=width height=height role="img"
+                aria-label=format!("{} per layer{} at {}", what, if tied { " and position" } else { "" }, site.as_str())>
+                {layer_labels}
+                {rects}
+            </svg>
+            {x_axis(r, tied, cols)}
+        </figure>
+    }
+}
+
+/// Prompt tokens under the columns (rotated so long tokens fit).
+fn x_axis(r: &FitResult, tied: bool, cols: usize) -> impl IntoView + use<> {
+    let labels: Vec<String> = if tied {
+        (0..cols)
+            .map(|p| {
+                r.position_tokens
+                    .get(p)
+                    .cloned()
+                    .unwrap_or_else(|| p.to_string())
+            })
+            .collect()
+    } else {
+        vec!["all positions".into()]
+    };
+    let width = LEFT + CELL_W * cols as f64 + 4.0;
+    view! {
+        <svg class="x-axis" viewBox=format!("0 0 {width} 70") width=width height="70">
+            {labels.into_iter().enumerate().map(|(p, t)| {
+                let x = LEFT + CELL_W * p as f64 + CELL_W / 2.0;
+                view! { <text class="tick tok-label" transform=format!("translate({x},6) rotate(50)")>{t.replace(' ', "·")}</text> }
+            }).collect_view()}
+        </svg>
+    }
+}

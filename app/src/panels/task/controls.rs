@@ -1,0 +1,85 @@
+//! The task's controls, each writing one field of the store's task form.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::browser::read_file;
+use crate::controller::use_controller;
+use crate::task_form::{TaskForm, TaskKind};
+use crate::widgets::{Checkbox, NumberInput};
+
+/// A number field of the task form.
+fn field(get: fn(&TaskForm) -> f64, set: fn(&mut TaskForm, f64)) -> (Signal<f64>, Callback<f64>) {
+    let task = use_controller().store.task;
+    (
+        Signal::derive(move || task.with(get)),
+        Callback::new(move |v| task.update(|t| set(t, v))),
+    )
+}
+
+/// Kind, CCC/IOI settings, seed and split.
+#[component]
+pub fn TaskControls() -> impl IntoView {
+    let task = use_controller().store.task;
+    let kind = move || task.with(|t| t.kind);
+    let (conflicts, set_conflicts) = field(|t| t.conflicts, |t, v| t.conflicts = v);
+    let (rows, set_rows) = field(|t| t.ioi_rows, |t, v| t.ioi_rows = v);
+    let (seed, set_seed) = field(|t| t.seed, |t, v| t.seed = v);
+    let (train, set_train) = field(|t| t.train_pct, |t, v| t.train_pct = v);
+    view! {
+        <div class="row">
+            <label>"Task "
+                <select id="task-kind" prop:value=move || kind().as_str()
+                    on:change=move |ev| task.update(|t| t.kind = TaskKind::parse(&event_target_value(&ev)))>
+                    <option value="ccc">"CCC — country–capital conflict"</option>
+                    <option value="ioi">"IOI — indirect object identification"</option>
+                    <option value="custom">"Custom rows"</option>
+                </select>
+            </label>
+            <Show when=move || kind() == TaskKind::Ccc>
+                <Checkbox id="context-free" label="context-free prompt “{capital} is in”"
+                    checked=Signal::derive(move || task.with(|t| t.context_free))
+                    set=Callback::new(move |v| task.update(|t| t.context_free = v))/>
+                <NumberInput id="ccc-conflicts" label="conflicts per capital" value=conflicts set=set_conflicts step=1.0/>
+            </Show>
+            <Show when=move || kind() == TaskKind::Ioi>
+                <NumberInput id="ioi-rows" label="rows" value=rows set=set_rows step=10.0/>
+            </Show>
+            <NumberInput id="task-seed" label="seed" value=seed set=set_seed step=1.0/>
+            <NumberInput id="train-pct" label="train %" value=train set=set_train step=5.0/>
+        </div>
+    }
+}
+
+/// The custom rows' text and a file picker that fills it.
+#[component]
+pub fn CustomRows() -> impl IntoView {
+    let c = use_controller();
+    let task = c.store.task;
+    let file_error = RwSignal::new(None::<String>);
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
+        if let Some(f) = input.files().and_then(|l| l.get(0)) {
+            leptos::task::spawn_local(async move {
+                match read_file(&f).await {
+                    Ok(b) => {
+                        file_error.set(None);
+                        task.update(|t| t.custom_text = String::from_utf8_lossy(&b).into_owned());
+                    }
+                    Err(e) => file_error.set(Some(format!("{}: {e}", f.name()))),
+                }
+            });
+        }
+    };
+    view! {
+        <p class="hint">"One row per line: CSV with header " <code>"prompt,correct,wrong"</code>
+            ", JSON lines with those keys, or " <code>"prompt | correct | wrong"</code>
+            ". Answers must be single tokens (usually with a leading space)."</p>
+        <textarea id="custom-rows" rows="6" aria-label="Custom task rows"
+            prop:value=move || task.with(|t| t.custom_text.clone())
+            on:input=move |ev| task.update(|t| t.custom_text = event_target_value(&ev))></textarea>
+        <label class="button secondary">"Load CSV / JSONL…"
+            <input type="file" accept=".csv,.jsonl,.txt,.json" on:change=on_file/></label>
+        {move || file_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+    }
+}

@@ -1,0 +1,104 @@
+//! Using the model interactively in the worker: next-token predictions, and the β dial of a
+//! result (its θ on the device, its prompts, probes and continuations at any β).
+
+use std::rc::Rc;
+
+use activscalar_core::interventions::Intervention;
+use activscalar_core::predict::predict;
+use activscalar_core::result::FitResult;
+use activscalar_core::steer::{continuation, probe};
+use activscalar_core::tasks::{Example, Row, prepare};
+
+use super::Session;
+use crate::protocol::{PredictionReport, Probed};
+
+/// θ of the result on the dial, on the device, and its prompts (test split first).
+pub struct Dial {
+    iv: Intervention,
+    examples: Vec<Example>,
+}
+
+impl Session {
+    /// The top 10 next tokens after `prompt`.
+    pub(super) async fn predict(self: Rc<Self>, prompt: &str) -> Result<PredictionReport, String> {
+        let _job = self.job().await;
+        let m = self.model()?;
+        let p = predict(&m, prompt, 10).await.map_err(|e| e.to_string())?;
+        Ok(PredictionReport {
+            tokens: p
+                .prompt_ids
+                .iter()
+                .map(|&t| m.tokenizer.token_text(t))
+                .collect(),
+            top: p.top,
+        })
+    }
+
+    /// Puts `result` on the β dial: θ onto the device (checked against the loaded model) and
+    /// its task's prompts prepared. Returns the prompts' rows.
+    pub(super) fn set_dial(&self, result: FitResult) -> Result<Vec<Row>, String> {
+        *self.dial.borrow_mut() = None;
+        let m = self.model()?;
+        let iv = result.intervention_for(&m).map_err(|e| e.to_string())?;
+        let task = prepare(
+            &result.task,
+            &m.tokenizer,
+            result.options.method.is_position_tied(),
+        )
+        .map_err(|e| e.to_string())?;
+        let mut examples = task.test;
+        examples.extend(task.train);
+        let rows = examples.iter().map(|e| e.row.clone()).collect();
+        *self.dial.borrow_mut() = Some(Rc::new(Dial { iv, examples }));
+        Ok(rows)
+    }
+
+    /// The dial's θ and prompt `i`.
+    fn dial_prompt(&self, i: usize) -> Result<(Rc<Dial>, Example), String> {
+        let dial = self
+            .dial
+            .borrow()
+            .clone()
+            .ok_or("no result is on the β dial")?;
+        let ex = dial
+            .examples
+            .get(i)
+            .cloned()
+            .ok_or("no such prompt on the dial")?;
+        Ok((dial, ex))
+    }
+
+    /// Prompt `prompt` at β = 0 and at `beta`.
+    pub(super) async fn probe(self: Rc<Self>, prompt: usize, beta: f64) -> Result<Probed, String> {
+        let _job = self.job().await;
+        let m = self.model()?;
+        let (dial, ex) = self.dial_prompt(prompt)?;
+        let err = |e: activscalar_core::CoreError| e.to_string();
+        Ok(Probed {
+            prompt,
+            base: probe(&m, None, &ex, 0.0).await.map_err(err)?,
+            steered: probe(&m, Some(&dial.iv), &ex, beta).await.map_err(err)?,
+        })
+    }
+
+    /// Greedy continuations of prompt `prompt` for `tokens` tokens, at β = 0 and at `beta`.
+    pub(super) async fn continuation(
+        self: Rc<Self>,
+        prompt: usize,
+        beta: f64,
+        tokens: usize,
+    ) -> Result<(String, String), String> {
+        let _job = self.job().await;
+        let m = self.model()?;
+        let (dial, ex) = self.dial_prompt(prompt)?;
+        let tokens = tokens.min(64);
+        let err = |e: activscalar_core::CoreError| e.to_string();
+        let plain = continuation(&m, None, &ex.ids, 0.0, tokens)
+            .await
+            .map_err(err)?;
+        let steered = continuation(&m, Some(&dial.iv), &ex.ids, beta, tokens)
+            .await
+            .map_err(err)?;
+        Ok((m.tokenizer.decode(&plain), m.tokenizer.decode(&steered)))
+    }
+}
