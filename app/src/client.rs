@@ -1,30 +1,15 @@
-//! The page's end of the model worker: starts it from the page's own WebAssembly module and
-//! passes [`Request`]s and [`Event`]s as JSON strings.
+//! The page's end of the model worker: starts it (`worker.js` beside the page, which loads the
+//! worker's own WebAssembly module) and passes [`Request`]s and [`Event`]s as JSON strings.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::protocol::{Event, Request};
+use activscalar_types::protocol::{Event, Request};
 
-#[wasm_bindgen]
-extern "C" {
-    /// The URL of this module's JavaScript glue (`import.meta.url` of the glue module).
-    #[wasm_bindgen(thread_local_v2, js_namespace = ["import", "meta"], js_name = url)]
-    static GLUE_URL: String;
-}
-
-/// The worker's boot script. It receives the glue's URL and the page's compiled module (no
-/// second download or compilation), bridges two gaps between wgpu and Chromium's WebGPU (see
-/// `www/webgpu-shim.js`), then instantiates the module, whose `main` starts the worker loop.
-const BOOT: &str = concat!(
-    "self.addEventListener('message', async ({ data }) => {\n",
-    include_str!("../../www/webgpu-shim.js"),
-    "\n  const { default: init } = await import(data.glue);\n",
-    "  await init({ module_or_path: data.module });\n",
-    "}, { once: true });\n"
-);
+/// The worker's entry script, beside the page (`www/worker.js`).
+const WORKER_SCRIPT: &str = "worker.js";
 
 /// A running worker: requests wait until it said it is ready.
 #[derive(Clone)]
@@ -38,17 +23,10 @@ impl Client {
     /// Starts the worker; `on_event` receives every event it sends.
     pub fn spawn(on_event: impl Fn(Event) + 'static) -> Result<Client, String> {
         let err = |e: JsValue| crate::js::js_err(e);
-        let bag = web_sys::BlobPropertyBag::new();
-        bag.set_type("text/javascript");
-        let blob = web_sys::Blob::new_with_str_sequence_and_options(
-            &js_sys::Array::of1(&BOOT.into()),
-            &bag,
-        )
-        .map_err(err)?;
-        let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(err)?;
         let opts = web_sys::WorkerOptions::new();
         opts.set_type(web_sys::WorkerType::Module);
         opts.set_name("activscalar-model");
+        let url = crate::browser::absolute_url(WORKER_SCRIPT);
         let worker = web_sys::Worker::new_with_options(&url, &opts).map_err(err)?;
         let client = Client {
             worker: worker.clone(),
@@ -61,7 +39,6 @@ impl Client {
                     return;
                 };
                 if text == "ready" {
-                    let _ = web_sys::Url::revoke_object_url(&url);
                     let queued = ready.queue.borrow_mut().take();
                     for msg in queued.unwrap_or_default() {
                         let _ = ready.worker.post_message(&msg);
@@ -80,11 +57,6 @@ impl Client {
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
-        let boot = js_sys::Object::new();
-        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&boot, &k.into(), v).map(drop);
-        set("glue", &GLUE_URL.with(|u| u.clone()).into()).map_err(err)?;
-        set("module", &wasm_bindgen::module()).map_err(err)?;
-        worker.post_message(&boot).map_err(err)?;
         Ok(client)
     }
 

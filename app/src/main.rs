@@ -1,17 +1,16 @@
-//! ActivScalar Explorer: the browser front end. The same WebAssembly module runs twice: on the
-//! page, where leptos renders and the controller reacts to the user, and in a dedicated Web
-//! Worker that owns the engine and the model and does all the computing (see `protocol`).
+//! ActivScalar Explorer: the page. leptos renders, the controller reacts to the user, and the
+//! model worker (`app/worker`, a WebAssembly module of its own) owns the engine and the model
+//! and does all the computing; they talk in `activscalar_types::protocol`'s messages. This
+//! module links no tensor library, so the page starts at once and its thread never computes.
 
 mod browser;
 mod client;
 mod controller;
 mod js;
 mod panels;
-mod protocol;
 mod store;
 mod task_form;
 mod widgets;
-mod worker;
 
 use leptos::prelude::*;
 
@@ -19,11 +18,7 @@ use crate::panels::*;
 
 fn main() {
     console_error_panic_hook::set_once();
-    if js::in_worker() {
-        worker::run();
-    } else {
-        leptos::mount::mount_to_body(App);
-    }
+    leptos::mount::mount_to_body(App);
 }
 
 /// The whole page: set-up on the left, the result's views on the right.

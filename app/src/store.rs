@@ -3,16 +3,18 @@
 
 use std::sync::Arc;
 
-use activscalar_core::WeightPrecision;
-use activscalar_core::fit::{FitOptions, StepReport};
-use activscalar_core::interventions::Method;
-use activscalar_core::result::FitResult;
-use activscalar_core::sweep::Sweep;
-use activscalar_core::tasks::Row;
+use activscalar_types::method::Method;
+use activscalar_types::model::WeightPrecision;
+use activscalar_types::options::{FitOptions, StepReport};
+use activscalar_types::result::FitResult;
+use activscalar_types::sweep::Sweep;
+use activscalar_types::tasks::Row;
 use leptos::prelude::*;
 
-use crate::protocol::{BenchRow, EngineReport, ModelCard, PredictionReport, Probed, TaskCheck};
 use crate::task_form::TaskForm;
+use activscalar_types::protocol::{
+    BenchRow, EngineReport, ModelCard, PredictionReport, Probed, TaskCheck,
+};
 
 /// The one long job the worker runs at a time, as the page knows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,6 +143,8 @@ pub struct Store {
     pub prediction: RwSignal<Option<Result<PredictionReport, String>>>,
     /// Messages of the share panel (`Ok`: notice, `Err`: error).
     pub share_message: RwSignal<Option<Result<String, String>>>,
+    /// What became of the last request to measure a cell's effect.
+    pub effect_message: RwSignal<Option<String>>,
     /// The β dial.
     pub dial: DialState,
     /// The benchmark.
@@ -168,6 +172,7 @@ impl Store {
             sweep_error: RwSignal::new(None),
             prediction: RwSignal::new(None),
             share_message: RwSignal::new(None),
+            effect_message: RwSignal::new(None),
             dial: DialState {
                 prompts: RwSignal::new(None),
                 chosen: RwSignal::new(0),
@@ -195,6 +200,6 @@ impl Store {
     pub fn model_matches(&self) -> bool {
         let model = self.model.with(|m| m.as_ref().map(ModelCard::fingerprint));
         self.result
-            .with(|r| matches!((r, model), (Some(r), Some(m)) if r.result.model == m))
+            .with(|r| matches!((r, model), (Some(r), Some(m)) if r.result.model.same_model(&m)))
     }
 }

@@ -1,6 +1,6 @@
 //! The task as the page edits it, and its translation to and from a [`TaskSpec`].
 
-use activscalar_core::tasks::{CCC_CONFLICTS, TaskSource, TaskSpec, custom};
+use activscalar_types::tasks::{CCC_CONFLICTS, TaskSource, TaskSpec, custom};
 
 /// Which task.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

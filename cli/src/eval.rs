@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use activscalar_core::metrics::{evaluate, minimality};
-use activscalar_core::result::EVAL_BATCH;
+use activscalar_core::metrics::{Minimality, evaluate};
+use activscalar_core::result::{EVAL_BATCH, intervention_for};
 use activscalar_core::tasks::prepare;
 use anyhow::Result;
 
@@ -38,7 +38,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let saved = report::read_result(&args.result)?;
     let (_engine, m) = args.model.load()?;
-    let iv = saved.intervention_for(&m)?;
+    let iv = intervention_for(&saved, &m)?;
     if saved.weights != m.model.precision() {
         eprintln!(
             "note: learned with {} weights, evaluated with {} (--weights {})",
@@ -75,7 +75,12 @@ pub fn run(args: Args) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(&metrics)?);
     println!(
         "{}",
-        serde_json::to_string_pretty(&minimality(&iv, &host, saved.options.tau))?
+        serde_json::to_string_pretty(&Minimality::of(
+            iv.method,
+            &iv.dims,
+            &host,
+            saved.options.tau
+        ))?
     );
     Ok(())
 }

@@ -4,6 +4,7 @@ mod bench;
 mod eval;
 mod export;
 mod fit;
+mod hub;
 mod malloc;
 mod model_arg;
 mod options;

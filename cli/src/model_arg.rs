@@ -14,10 +14,14 @@ use crate::Backend;
 #[derive(clap::Args)]
 pub struct ModelArgs {
     /// A .gguf file, a Hugging Face folder (config.json, tokenizer.json, *.safetensors) or
-    /// `default`, or `gpt2-small-random` (GPT-2 small's shape, random weights built in
-    /// memory, for `bench`). `eval` checks it against the result's fingerprint.
+    /// `default`, `hub:org/name[@revision][:file.gguf]` (downloaded from the Hub), or
+    /// `gpt2-small-random` (GPT-2 small's shape, random weights built in memory, for `bench`).
+    /// `eval` checks it against the result's fingerprint.
     #[arg(long, default_value = "default")]
     pub model: String,
+    /// The Hub that `hub:` models come from (a mirror with the Hub's URL layout works too).
+    #[arg(long, default_value = activscalar_types::hub::DEFAULT_HUB_BASE)]
+    pub hub_base: String,
     /// Compute backend.
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     pub backend: Backend,
@@ -32,7 +36,7 @@ impl ModelArgs {
     /// Starts the backend and loads the model onto it.
     pub fn load(&self) -> Result<(Engine, LoadedModel)> {
         let engine = engine(self.backend);
-        let m = load(&self.model, &engine, self.weights)?;
+        let m = load(&self.model, &self.hub_base, &engine, self.weights)?;
         Ok((engine, m))
     }
 }
@@ -77,10 +81,22 @@ const RANDOM_GPT2: &str = "gpt2-small-random";
 
 /// Loads `model` onto `engine`'s device with its matrices in `precision` (on a GPU, after
 /// checking that it supports the precision and the model fits its buffer limits).
-fn load(model: &str, engine: &Engine, precision: WeightPrecision) -> Result<LoadedModel> {
+fn load(
+    model: &str,
+    hub_base: &str,
+    engine: &Engine,
+    precision: WeightPrecision,
+) -> Result<LoadedModel> {
     if model == RANDOM_GPT2 {
         let files = ModelFiles::from_named(Gpt2Shape::SMALL.files(0))?;
         return Ok(load_model_on(files, engine, precision)?);
+    }
+    if let Some(spec) = model.strip_prefix(crate::hub::PREFIX) {
+        let hub_model = crate::hub::parse(spec).map_err(|e| anyhow::anyhow!(e))?;
+        let (files, origin) = crate::hub::download(hub_base, &hub_model)?;
+        let mut m = load_model_on(files, engine, precision)?;
+        m.info.origin = origin;
+        return Ok(m);
     }
     let path = resolve(model)?;
     if !path.exists() {

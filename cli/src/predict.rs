@@ -2,6 +2,7 @@
 
 use activscalar_core::hooks::Hooks;
 use activscalar_core::predict::predict_with;
+use activscalar_core::result::intervention_for;
 use anyhow::Result;
 
 use crate::model_arg::ModelArgs;
@@ -35,7 +36,7 @@ pub fn run(args: Args) -> Result<()> {
     let steering = match &args.result {
         Some(path) => {
             let r = report::read_result(path)?;
-            let iv = r.intervention_for(&m)?;
+            let iv = intervention_for(&r, &m)?;
             let n = m.tokenizer.encode(&args.prompt)?.len();
             if r.theta.method.is_position_tied() && n != r.theta.dims.positions {
                 eprintln!(

@@ -4,33 +4,13 @@ use std::sync::{Arc, OnceLock};
 
 use burn::tensor::wgpu::{WgpuSetup, wgpu};
 use burn::tensor::{Device, Tensor};
-use serde::{Deserialize, Serialize};
+
+pub use activscalar_types::engine::{BackendKind, GpuLimits, SelfTest};
 
 use crate::error::{CoreError, Result};
 use crate::models::WeightPrecision;
 use crate::models::config::ModelConfig;
 use crate::optim::{Adam, AdamConfig};
-
-/// Which burn backend a [`Device`] runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BackendKind {
-    /// wgpu: WebGPU in the browser, Vulkan/Metal/DX12 natively.
-    #[serde(rename = "webgpu")]
-    WebGpu,
-    /// burn's pure-Rust CPU backend (`flex`).
-    Cpu,
-}
-
-impl BackendKind {
-    /// The short name used in the UI, the CLI and the `data-backend` attribute.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BackendKind::WebGpu => "webgpu",
-            BackendKind::Cpu => "cpu",
-        }
-    }
-}
 
 /// A started backend: the device to create tensors on, and why it was chosen.
 #[derive(Debug, Clone)]
@@ -57,98 +37,9 @@ pub struct Gpu {
     lost: Arc<OnceLock<String>>,
 }
 
-/// What one GPU buffer may hold on this device (WebGPU states no total memory, only these).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GpuLimits {
-    /// The adapter's name as the driver reports it (may be empty in browsers).
-    pub adapter: String,
-    /// `maxBufferSize`, bytes.
-    pub max_buffer_size: u64,
-    /// `maxStorageBufferBindingSize`, bytes: the largest tensor a kernel can read.
-    pub max_storage_buffer_binding_size: u64,
-    /// Whether the device has `shader-f16` (f16 in kernels: needed for half-precision weights).
-    #[serde(default)]
-    pub shader_f16: bool,
-}
-
-impl GpuLimits {
-    /// The largest tensor burn can place on this device, bytes (its memory pages are capped
-    /// at the smaller of the two limits).
-    pub fn max_tensor_bytes(&self) -> u64 {
-        self.max_buffer_size
-            .min(self.max_storage_buffer_binding_size)
-    }
-
-    /// One line for the page: the adapter, the largest tensor it takes, both limits and
-    /// whether it has `shader-f16`.
-    pub fn summary(&self) -> String {
-        let name = if self.adapter.is_empty() {
-            "unnamed adapter"
-        } else {
-            &self.adapter
-        };
-        format!(
-            "{name} · largest tensor {} (maxBufferSize {}, maxStorageBufferBindingSize {}) · {}",
-            mib(self.max_tensor_bytes()),
-            mib(self.max_buffer_size),
-            mib(self.max_storage_buffer_binding_size),
-            if self.shader_f16 {
-                "shader-f16"
-            } else {
-                "no shader-f16"
-            }
-        )
-    }
-
-    /// Checks, before anything is uploaded, that the model's largest weight fits in one GPU
-    /// buffer with its matrices in `precision`; the error names the tensor, its size, the
-    /// limit and what to do instead.
-    pub fn check(&self, config: &ModelConfig, precision: WeightPrecision) -> Result<()> {
-        let (name, [rows, cols], bytes) = config.largest_weight(precision);
-        if bytes <= self.max_tensor_bytes() {
-            return Ok(());
-        }
-        let limit = if self.max_storage_buffer_binding_size <= self.max_buffer_size {
-            (
-                "maxStorageBufferBindingSize",
-                self.max_storage_buffer_binding_size,
-            )
-        } else {
-            ("maxBufferSize", self.max_buffer_size)
-        };
-        let dtype = if bytes == (rows * cols * 4) as u64 {
-            "f32"
-        } else {
-            "f16"
-        };
-        let half_fits = precision == WeightPrecision::F32
-            && self.shader_f16
-            && config.largest_weight(WeightPrecision::F16).2 <= self.max_tensor_bytes();
-        let instead = if half_fits {
-            "load it with f16 weights, use the CPU backend or a smaller model"
-        } else {
-            "use the CPU backend or a smaller model"
-        };
-        Err(CoreError::Input(format!(
-            "this model's {name} ({rows} × {cols} {dtype}, {}) is larger than this GPU allows in one buffer (its {} is {}); nothing was uploaded — {instead}",
-            mib(bytes),
-            limit.0,
-            mib(limit.1)
-        )))
-    }
-}
-
 /// Why the engine runs on the CPU when no wgpu device could be started.
 fn no_adapter(err: impl std::fmt::Display) -> String {
     format!("no usable GPU adapter ({err}); running on the CPU")
-}
-
-/// Bytes in a MiB.
-const MIB: f64 = 1024.0 * 1024.0;
-
-/// `bytes` as "12.3 MiB".
-fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / MIB)
 }
 
 impl Gpu {
@@ -310,17 +201,6 @@ impl Engine {
     pub fn gpu_or_cpu_blocking() -> Self {
         Engine::gpu_else_cpu(Device::wgpu_options().init_with_setup(), no_adapter)
     }
-}
-
-/// Outcome of [`self_test`]: one Adam step on a quadratic, computed on the engine's device.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SelfTest {
-    /// Loss ‖x − t‖² before the step.
-    pub loss_before: f32,
-    /// Loss after the step.
-    pub loss_after: f32,
-    /// The parameter after the step.
-    pub x_after: Vec<f32>,
 }
 
 /// Parameter start, target and learning rate of [`self_test`]. After one Adam step every

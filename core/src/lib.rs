@@ -7,7 +7,7 @@
 pub mod bench;
 pub mod engine;
 pub use activscalar_formats::error;
-pub mod export;
+pub use activscalar_types::{export, permalink, rng, validate};
 pub mod fit;
 pub mod hooks;
 pub mod interventions;
@@ -16,19 +16,16 @@ pub mod metrics;
 pub mod models;
 pub mod objective;
 pub mod optim;
-pub mod permalink;
 pub mod predict;
 pub mod result;
-pub mod rng;
 pub mod steer;
 pub mod sweep;
 pub mod tasks;
-pub mod validate;
 pub use activscalar_formats::tokenizer;
 
 pub use burn::tensor::{Device, Tensor, TensorData};
 pub use error::{CoreError, Result};
 pub use loaders::model_files::{
-    LoadedModel, ModelFiles, ModelInfo, NamedBytes, load_model, load_model_on,
+    LoadedModel, ModelFiles, ModelInfo, ModelOrigin, NamedBytes, load_model, load_model_on,
 };
 pub use models::WeightPrecision;

@@ -3,7 +3,8 @@
 
 use burn::tensor::activation::softmax;
 use burn::tensor::{Int, Tensor, TensorData};
-use serde::{Deserialize, Serialize};
+
+pub use activscalar_types::metrics::{DirectionMetrics, Minimality, SplitMetrics};
 
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
@@ -11,69 +12,6 @@ use crate::interventions::{self, Intervention, Strength};
 use crate::models::{Model, TokenBatch};
 use crate::objective::{Targets, kl_non_answer, logit_diff};
 use crate::tasks::Example;
-
-/// Numbers for one steering strength β.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct DirectionMetrics {
-    /// β.
-    #[serde(deserialize_with = "crate::result::f64_or_nan")]
-    pub beta: f64,
-    /// Share of prompts with sign(LD_β) = sign(β).
-    #[serde(deserialize_with = "crate::result::f64_or_nan")]
-    pub flip_accuracy: f64,
-    /// Mean LD_β.
-    #[serde(deserialize_with = "crate::result::f64_or_nan")]
-    pub mean_ld: f64,
-    /// Mean KL(p̄₀ ‖ p̄_β) over non-answer tokens.
-    #[serde(deserialize_with = "crate::result::f64_or_nan")]
-    pub kl: f64,
-    /// Mean change of the probability mass outside {y⁺, y⁻} (steered − base).
-    #[serde(deserialize_with = "crate::result::f64_or_nan")]
-    pub other_mass_change: f64,
-}
-
-/// All metrics of θ on one split.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SplitMetrics {
-    /// Number of prompts.
-    pub n: usize,
-    /// Base model: mean LD.
-    #[serde(deserialize_with = "crate::result::f64_or_nan")]
-    pub base_mean_ld: f64,
-    /// Base model: share of prompts with LD > 0 (prefers the correct answer).
-    #[serde(deserialize_with = "crate::result::f64_or_nan")]
-    pub base_accuracy: f64,
-    /// β = +1.
-    pub plus: DirectionMetrics,
-    /// β = −1.
-    pub minus: DirectionMetrics,
-}
-
-/// Minimality of θ.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Minimality {
-    /// ‖θ‖₁.
-    pub l1: f64,
-    /// Trainable parameters.
-    pub n_params: usize,
-    /// Cells (site, layer[, position]) whose magnitude exceeds τ.
-    pub active_sites: usize,
-    /// Total cells.
-    pub n_sites: usize,
-    /// τ used.
-    pub tau: f32,
-}
-
-/// Minimality from host θ.
-pub fn minimality(iv: &Intervention, host: &[Vec<f32>], tau: f32) -> Minimality {
-    Minimality {
-        l1: host.iter().flatten().map(|x| x.abs() as f64).sum(),
-        n_params: iv.n_params(),
-        active_sites: interventions::active_cells(iv.method, &iv.dims, host, tau),
-        n_sites: iv.dims.n_cells(iv.method),
-        tau,
-    }
-}
 
 /// Examples grouped into batches of equal prompt length (at most `max` each).
 pub fn batches_by_length(examples: &[Example], max: usize) -> Vec<Vec<&Example>> {

@@ -6,66 +6,13 @@
 
 use burn::tensor::activation::{log_softmax, softmax, softplus};
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
-use serde::{Deserialize, Serialize};
+
+pub use activscalar_types::options::{Directions, Effectiveness};
 
 use crate::tasks::Example;
 
 /// Stand-in for −∞ when masking answer logits: finite, so 0·(log 0 − log 0) stays 0.
 const MASKED: f32 = -1e9;
-
-/// How effectiveness is measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Effectiveness {
-    /// Σ_β softplus(m − β·LD_β): push the logit difference past a margin m in direction β.
-    Margin,
-    /// Cross-entropy to a target over the two answers that swaps the base probabilities:
-    /// for β = +1 the target gives y⁺ the larger and y⁻ the smaller of p₀(y⁺), p₀(y⁻)
-    /// (i.e. q(y⁺) = p₀(y⁻), q(y⁻) = p₀(y⁺) when the base model prefers y⁻); for β = −1 the
-    /// roles are reversed. Both distributions are renormalised over {y⁺, y⁻}.
-    Swap,
-}
-
-impl Effectiveness {
-    /// The name used in results, on the command line and on the page.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Effectiveness::Margin => "margin",
-            Effectiveness::Swap => "swap",
-        }
-    }
-}
-
-impl std::str::FromStr for Effectiveness {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        [Effectiveness::Margin, Effectiveness::Swap]
-            .into_iter()
-            .find(|e| e.as_str() == s)
-            .ok_or_else(|| format!("unknown effectiveness `{s}` (margin, swap)"))
-    }
-}
-
-/// Which directions are trained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Directions {
-    /// β = +1 and β = −1 on the same θ (default).
-    Both,
-    /// β = +1 only.
-    PlusOnly,
-}
-
-impl Directions {
-    /// The β values trained.
-    pub fn betas(self) -> &'static [f64] {
-        match self {
-            Directions::Both => &[1.0, -1.0],
-            Directions::PlusOnly => &[1.0],
-        }
-    }
-}
 
 /// θ-independent tensors of one batch.
 #[derive(Clone, Debug)]

@@ -3,24 +3,13 @@
 use burn::tensor::activation::softmax;
 use serde::{Deserialize, Serialize};
 
+pub use activscalar_types::readouts::TokenScore;
+
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
 use crate::hooks::Hooks;
 use crate::loaders::model_files::LoadedModel;
 use crate::models::TokenBatch;
-
-/// One candidate next token.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TokenScore {
-    /// Token id.
-    pub id: u32,
-    /// Its text, e.g. `" Italy"`.
-    pub text: String,
-    /// Raw logit.
-    pub logit: f32,
-    /// Softmax probability.
-    pub prob: f32,
-}
 
 /// The prompt's tokens and the top-K next tokens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

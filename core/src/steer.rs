@@ -5,7 +5,8 @@
 //! past them are left untouched (see [`crate::interventions::Steering`]).
 
 use burn::tensor::activation::softmax;
-use serde::{Deserialize, Serialize};
+
+pub use activscalar_types::readouts::Probe;
 
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
@@ -13,19 +14,6 @@ use crate::interventions::Intervention;
 use crate::loaders::model_files::LoadedModel;
 use crate::models::TokenBatch;
 use crate::tasks::Example;
-
-/// The answer tokens' numbers for one prompt at one β.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Probe {
-    /// β used.
-    pub beta: f64,
-    /// p(y⁺).
-    pub p_correct: f32,
-    /// p(y⁻).
-    pub p_wrong: f32,
-    /// LD = z[y⁺] − z[y⁻].
-    pub ld: f32,
-}
 
 /// Runs `example` with `iv` at strength `beta` (θ unused when `iv` is None).
 pub async fn probe(

@@ -324,7 +324,14 @@ fn bumpy_fit(m: &LoadedModel, steps: usize) -> (PreparedTask, FitOptions) {
     let mut ex = planted_examples(m, 8, 6, 23, 4);
     let test = ex.split_off(6);
     let mut opts = FitOptions::new(Method::ActivScalar);
-    (opts.steps, opts.lr, opts.lambda_m, opts.patience) = (steps, 1.5, 0.01, 1000);
+    // Margin 2: a bumpy objective whose lowest point comes before the last step.
+    (
+        opts.steps,
+        opts.lr,
+        opts.lambda_m,
+        opts.patience,
+        opts.margin,
+    ) = (steps, 1.5, 0.01, 1000, 2.0);
     (task(ex, test), opts)
 }
 

@@ -94,6 +94,21 @@ test('a fit flips the planted task, draws named heatmap cells, and the β dial m
   assert.ok(pPlus > pZero && pZero > pMinus, `p(correct) at β=2,0,−2: ${pPlus} ${pZero} ${pMinus}`);
   const baseMark = await page.$eval('#p-correct .base-mark', (e) => parseFloat(e.style.left));
   assert.ok(Math.abs(baseMark - 100 * pZero) < 0.06, `β = 0 mark at ${baseMark}%, p = ${pZero}`);
+  // A cell whose effect the fit did not measure is measured on demand when clicked.
+  const measurable = await page.$$eval('#heatmap-panel rect.cell[data-measurable="true"]',
+    (rs) => rs.map((r) => ({ hook: r.dataset.hook, pos: r.dataset.pos })));
+  assert.ok(measurable.length >= 1, 'some non-zero cells are left unmeasured by the fit');
+  const measuredBefore = await page.$$eval('#top-sites tbody tr', (r) => r.length);
+  const { hook, pos } = measurable[0];
+  const cellSel = `#heatmap-panel rect.cell[data-hook="${hook}"][data-pos="${pos}"]`;
+  await page.click(cellSel);
+  await waitAttr(page, 'data-effects', 'ready', 120_000);
+  assert.match(await page.$eval(cellSel, (r) => r.querySelector('title').textContent), /zeroing it moves mean LD by [+-]\d/);
+  assert.equal(await page.$eval(cellSel, (r) => r.dataset.measurable ?? null), null);
+  const rows = await page.$$eval('#top-sites tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert.equal(rows.length, Math.min(12, measuredBefore + 1));
+  assert.ok(rows.some((r) => r[0] === hook && r[1] === pos), `${hook} @ ${pos} in ${JSON.stringify(rows)}`);
+
   await setBeta(page, 2);
   await page.click('#continue');
   await waitAttr(page, 'data-continuation', 'ready', 120_000);

@@ -23,12 +23,25 @@ const MIME = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serves `roots` (url prefix → directory) on 127.0.0.1 at a free port. */
+/**
+ * Serves `roots` (url prefix → directory, or → an HTTP status to answer with) on 127.0.0.1 at
+ * a free port; `requests` lists the paths asked for.
+ */
 export async function startServer(roots = { '/': distDir }) {
   const prefixes = Object.keys(roots).sort((a, b) => b.length - a.length);
+  const requests = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
+    requests.push(url.pathname);
     const prefix = prefixes.find((p) => url.pathname.startsWith(p));
+    if (prefix === undefined) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    if (typeof roots[prefix] === 'number') {
+      res.writeHead(roots[prefix]).end(`status ${roots[prefix]}`);
+      return;
+    }
     let rel = decodeURIComponent(url.pathname.slice(prefix.length));
     if (rel === '' || rel.endsWith('/')) rel += 'index.html';
     const file = path.resolve(roots[prefix], rel);
@@ -44,7 +57,7 @@ export async function startServer(roots = { '/': distDir }) {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+  return { url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise((r) => server.close(r)) };
 }
 
 /** Headless Debian Chromium with WebGPU enabled (SwiftShader when there is no GPU). */

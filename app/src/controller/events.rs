@@ -3,14 +3,15 @@
 
 use std::sync::Arc;
 
-use activscalar_core::fit::StopReason;
+use activscalar_types::options::StopReason;
 use leptos::prelude::*;
 
 use super::Controller;
 use crate::browser::{LongTasks, mark_body};
 use crate::js::now_ms;
-use crate::protocol::Event;
 use crate::store::{Job, LoadStatus, Origin};
+use activscalar_types::protocol::Event;
+use activscalar_types::result::SiteEffect;
 
 impl Controller {
     /// Applies one event from the worker.
@@ -24,9 +25,7 @@ impl Controller {
                 if first && crate::browser::query_param("test-hooks").is_some() {
                     crate::browser::install_test_hooks(*self);
                 }
-                if let Some(url) = self.pending_load.try_update_value(Option::take).flatten() {
-                    self.load_url(&url);
-                }
+                self.load_pending();
             }
             Event::Loading { what, fraction } => s.load.set(LoadStatus::Busy { what, fraction }),
             Event::Loaded(out) => self.loaded(out),
@@ -86,6 +85,7 @@ impl Controller {
                     self.probe();
                 }
             }
+            Event::Effects(out) => self.measured(out),
             Event::Continued(out) => {
                 if let Ok((plain, steered)) = out {
                     let beta = s.dial.beta.get_untracked();
@@ -120,7 +120,7 @@ impl Controller {
         }
     }
 
-    fn loaded(&self, out: Result<crate::protocol::LoadedReport, String>) {
+    fn loaded(&self, out: Result<activscalar_types::protocol::LoadedReport, String>) {
         let s = self.store;
         match out {
             Ok(r) => {
@@ -155,7 +155,46 @@ impl Controller {
         self.end(Job::Loading);
     }
 
-    fn fitted(&self, out: Result<crate::protocol::Fitted, String>) {
+    /// Adds measured cell effects to the shown result (replacing earlier ones of those cells).
+    fn measured(&self, out: Result<Vec<SiteEffect>, String>) {
+        let s = self.store;
+        match out {
+            Ok(effects) => {
+                s.result.update(|shown| {
+                    if let Some(shown) = shown {
+                        // A reply for a result no longer shown (its α differ) is dropped.
+                        let t = &shown.result.theta;
+                        let cols = t.dims.positions.max(1);
+                        let ours = effects.iter().all(|e| {
+                            let i = (e.site.index() * t.dims.layers + e.layer) * cols + e.position;
+                            t.values.first().and_then(|v| v.get(i)) == Some(&e.alpha)
+                        });
+                        if !ours {
+                            return;
+                        }
+                        let mut r = (*shown.result).clone();
+                        r.site_effects.retain(|old| {
+                            !effects.iter().any(|e| {
+                                (e.site, e.layer, e.position) == (old.site, old.layer, old.position)
+                            })
+                        });
+                        r.site_effects.extend(effects);
+                        shown.result = Arc::new(r);
+                    }
+                });
+                s.effect_message.set(None);
+                super::saved::autosave(*self);
+                mark_body("data-effects", "ready");
+            }
+            Err(e) => {
+                s.effect_message
+                    .set(Some(format!("The effect could not be measured: {e}")));
+                mark_body("data-effects", "error");
+            }
+        }
+    }
+
+    fn fitted(&self, out: Result<activscalar_types::protocol::Fitted, String>) {
         let s = self.store;
         match out {
             Ok(f) => {

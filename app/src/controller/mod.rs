@@ -6,16 +6,17 @@ pub mod saved;
 
 use std::sync::Arc;
 
-use activscalar_core::WeightPrecision;
-use activscalar_core::fit::FitOptions;
-use activscalar_core::sweep::log_grid;
+use activscalar_types::hub::{self, HubModel};
+use activscalar_types::model::WeightPrecision;
+use activscalar_types::options::FitOptions;
+use activscalar_types::sweep::log_grid;
 use leptos::prelude::*;
 
 use crate::browser::{absolute_url, mark_body, query_param};
 use crate::client::Client;
-use crate::protocol::Request;
 use crate::store::{Job, LoadStatus, Origin, Shown, Store};
 use crate::task_form::TaskForm;
+use activscalar_types::protocol::Request;
 
 /// Where the default model is served from (copied into dist/ by Trunk).
 pub const DEFAULT_MODEL_URL: &str = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
@@ -24,18 +25,29 @@ pub const DEFAULT_MODEL_URL: &str = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
 pub const DEFAULT_MODEL_SHA256: &str =
     "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
 
+/// A model asked for before the engine was up.
+#[derive(Clone, Debug)]
+enum Pending {
+    /// An absolute URL.
+    Url(String),
+    /// A Hub base and model.
+    Hub(String, HubModel),
+}
+
 /// The page's controller (cheap to copy into event handlers).
 #[derive(Clone, Copy)]
 pub struct Controller {
     /// The state it writes.
     pub store: Store,
     client: StoredValue<Option<Client>, LocalStorage>,
-    /// A model URL to load once the engine is up.
-    pending_load: StoredValue<Option<String>>,
+    /// A model to load once the engine is up.
+    pending_load: StoredValue<Option<Pending>>,
     /// The precision to go back to if the reload in another precision fails.
     revert_precision: StoredValue<Option<WeightPrecision>>,
     /// A β-dial probe asked for while another was on its way.
     pending_probe: StoredValue<bool>,
+    /// Where Hub models are fetched from (`?hub-base=`, checked), or why it was refused.
+    hub_base: StoredValue<Result<String, String>>,
 }
 
 /// The controller provided by [`crate::App`].
@@ -53,6 +65,10 @@ impl Controller {
             pending_load: StoredValue::new(None),
             revert_precision: StoredValue::new(None),
             pending_probe: StoredValue::new(false),
+            hub_base: StoredValue::new(query_param("hub-base").map_or_else(
+                || Ok(hub::DEFAULT_HUB_BASE.to_string()),
+                |b| hub::check_base(&b),
+            )),
         };
         match Client::spawn(move |ev| c.apply(ev)) {
             Ok(client) => {
@@ -63,11 +79,12 @@ impl Controller {
                 "the model worker could not start: {e}"
             ))),
         }
-        match query_param("model") {
-            Some(url) if url == "default" => c.load_url(DEFAULT_MODEL_URL),
-            Some(url) => c.load_url(&url),
-            None if query_param("bench").is_some() => c.load_url(DEFAULT_MODEL_URL),
-            None => {}
+        match (query_param("model"), query_param("hub")) {
+            (Some(url), _) if url == "default" => c.load_url(DEFAULT_MODEL_URL),
+            (Some(url), _) => c.load_url(&url),
+            (None, Some(id)) => c.load_hub(&id, &query_param("file").unwrap_or_default()),
+            (None, None) if query_param("bench").is_some() => c.load_url(DEFAULT_MODEL_URL),
+            (None, None) => {}
         }
         saved::restore_on_start(c);
         saved::guard_unload(c);
@@ -95,7 +112,7 @@ impl Controller {
     pub fn load_url(&self, url: &str) {
         let url = absolute_url(url);
         if self.store.engine.with_untracked(Option::is_none) {
-            self.pending_load.set_value(Some(url));
+            self.pending_load.set_value(Some(Pending::Url(url)));
             return;
         }
         if !self.begin(Job::Loading) {
@@ -108,6 +125,70 @@ impl Controller {
         });
         let precision = self.store.precision.get_untracked();
         self.send(&Request::LoadUrl { url, precision });
+    }
+
+    /// The Hub id and GGUF file the page was opened with (`?hub=`, `&file=`), for the form.
+    pub fn hub_request(&self) -> (String, String) {
+        (
+            query_param("hub").unwrap_or_default(),
+            query_param("file").unwrap_or_default(),
+        )
+    }
+
+    /// The Hub's address models are fetched from (or why `?hub-base=` was refused).
+    pub fn hub_base(&self) -> String {
+        self.hub_base
+            .get_value()
+            .unwrap_or_else(|e| format!("nowhere ({e})"))
+    }
+
+    /// Loads Hub model `id` (`org/name[@revision]`), its GGUF `file` when one is named, once
+    /// the engine is up. A bad id or base is refused with the reason; the model shown stays.
+    pub fn load_hub(&self, id: &str, file: &str) {
+        let file = Some(file).filter(|f| !f.trim().is_empty());
+        let request = self
+            .hub_base
+            .get_value()
+            .and_then(|base| HubModel::parse(id, file).map(|model| (base, model)));
+        match request {
+            Ok((base, model)) => self.load_hub_model(base, model),
+            Err(e) => {
+                if self.store.job.get_untracked() == Job::Idle {
+                    self.store.load.set(LoadStatus::Failed(e));
+                    mark_body("data-model", "error");
+                }
+            }
+        }
+    }
+
+    fn load_hub_model(&self, base: String, model: HubModel) {
+        if self.store.engine.with_untracked(Option::is_none) {
+            self.pending_load.set_value(Some(Pending::Hub(base, model)));
+            return;
+        }
+        if !self.begin(Job::Loading) {
+            return;
+        }
+        self.revert_precision.set_value(None);
+        self.store.load.set(LoadStatus::Busy {
+            what: format!("Asking the Hub for {}…", model.id()),
+            fraction: None,
+        });
+        let precision = self.store.precision.get_untracked();
+        self.send(&Request::LoadHub {
+            base,
+            model,
+            precision,
+        });
+    }
+
+    /// Loads the model asked for before the engine was up.
+    fn load_pending(&self) {
+        match self.pending_load.try_update_value(Option::take).flatten() {
+            Some(Pending::Url(url)) => self.load_url(&url),
+            Some(Pending::Hub(base, model)) => self.load_hub_model(base, model),
+            None => {}
+        }
     }
 
     /// Loads a model from files the user dropped or picked.
@@ -214,10 +295,11 @@ impl Controller {
 
     /// Shows `result`: its heatmap and metrics, its task and options in the forms, and (when
     /// the loaded model is its model) the β dial.
-    pub fn show(&self, result: Arc<activscalar_core::result::FitResult>, origin: Origin) {
+    pub fn show(&self, result: Arc<activscalar_types::result::FitResult>, origin: Origin) {
         self.store.task.set(TaskForm::of(&result.task));
         self.store.options.set(result.options.clone());
         self.store.result.set(Some(Shown { result, origin }));
+        self.store.effect_message.set(None);
         self.refresh_dial();
     }
 
@@ -236,9 +318,16 @@ impl Controller {
             return;
         }
         if !self.store.model_matches_untracked() {
-            d.prompts.set(Some(Err(
-                "The loaded model is not the one this result was learned on: load the same model to use the β dial.".into(),
-            )));
+            let loaded = self
+                .store
+                .model
+                .with_untracked(|m| m.as_ref().map(|m| m.info.weights_sha256.clone()))
+                .unwrap_or_default();
+            d.prompts.set(Some(Err(format!(
+                "The loaded model (weights SHA-256 {}…) is not the one this result was learned on: to use the β dial, load {}.",
+                loaded.get(..12).unwrap_or(""),
+                shown.result.model.how_to_get()
+            ))));
             return;
         }
         d.prompts.set(None);
@@ -264,6 +353,24 @@ impl Controller {
             prompt: d.chosen.get_untracked(),
             beta: d.beta.get_untracked(),
         });
+    }
+
+    /// Measures the effect of ActivScalar cell `cell` (site-major index) of the shown result on
+    /// its test prompts, when the result is on the β dial and the worker is free.
+    pub fn measure_effect(&self, cell: usize) {
+        let s = self.store;
+        if !matches!(s.dial.prompts.get_untracked(), Some(Ok(_))) || !untrack(|| s.idle()) {
+            s.effect_message.set(Some(
+                "Effects are measured on the model the result was learned on, when no job runs."
+                    .into(),
+            ));
+            mark_body("data-effects", "error");
+            return;
+        }
+        s.effect_message
+            .set(Some("Measuring the effect of zeroing that α…".into()));
+        mark_body("data-effects", "running");
+        self.send(&Request::Effects { cells: vec![cell] });
     }
 
     /// Greedy continuations of the dial's prompt at β and at β = 0.

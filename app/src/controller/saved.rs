@@ -4,8 +4,9 @@
 
 use std::sync::Arc;
 
-use activscalar_core::result::FitResult;
-use activscalar_core::{export, permalink};
+use activscalar_types::model::ModelOrigin;
+use activscalar_types::result::FitResult;
+use activscalar_types::{export, permalink};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
@@ -50,23 +51,46 @@ fn open_link(c: Controller, link: &str) {
         }
     };
     let default = r.model.weights_sha256 == DEFAULT_MODEL_SHA256;
+    // A model named in the page's address wins over the one the link names.
+    let asked = query_param("model").is_some() || query_param("hub").is_some();
+    let hub = match &r.model.origin {
+        ModelOrigin::Hub(m) if !default => Some(m.clone()),
+        _ => None,
+    };
+    let next = match (&hub, default) {
+        _ if asked => format!(
+            "The page loads the model its address names; this result was learned on {}.",
+            r.model.how_to_get()
+        ),
+        (_, true) => "Loading the default model it was learned on…".to_string(),
+        (Some(m), _) => format!(
+            "Loading {} from the Hub, which it was learned on; its weights are checked against the result's hash…",
+            m.id()
+        ),
+        (None, _) => format!(
+            "To use the β dial, load {}: the page checks it by its hash.",
+            r.model.how_to_get()
+        ),
+    };
     say(
         c,
         Ok(format!(
-            "Opened a shared {} result on {} ({} {}-layer model). {}",
+            "Opened a shared {} result on {} ({} {}-layer model). {next}",
             r.options.method.as_str(),
             r.task.name(),
             r.model.arch,
             r.model.n_layers,
-            if default {
-                "Loading the default model it was learned on…"
-            } else {
-                "Load the same model (drop its files) to use the β dial; it is checked by fingerprint."
-            }
         )),
     );
-    if default && query_param("model").is_none() {
-        c.load_url(DEFAULT_MODEL_URL);
+    if !asked {
+        match hub {
+            _ if default => c.load_url(DEFAULT_MODEL_URL),
+            Some(m) => c.load_hub(
+                &format!("{}@{}", m.repo, m.revision),
+                m.file.as_deref().unwrap_or(""),
+            ),
+            None => {}
+        }
     }
     c.show(Arc::new(r), Origin::Link);
     mark_body("data-permalink", "ready");

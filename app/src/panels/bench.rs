@@ -7,8 +7,8 @@ use leptos::prelude::*;
 
 use crate::browser::query_param;
 use crate::controller::use_controller;
-use crate::protocol::BenchRow;
 use crate::widgets::NumberInput;
+use activscalar_types::protocol::BenchRow;
 
 /// The bench card.
 #[component]

@@ -1,7 +1,7 @@
 //! Which backend the model worker runs on (WebGPU, else the CPU with the reason), the GPU's
 //! limits, and the autodiff + Adam self-test.
 
-use activscalar_core::engine::{GpuLimits, SelfTest};
+use activscalar_types::engine::{GpuLimits, SelfTest};
 use leptos::prelude::*;
 
 use crate::controller::use_controller;

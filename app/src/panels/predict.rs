@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use crate::controller::use_controller;
-use crate::protocol::PredictionReport;
 use crate::widgets::TokenChips;
+use activscalar_types::protocol::PredictionReport;
 
 /// The prediction card (shown once a model is loaded).
 #[component]

@@ -2,12 +2,12 @@
 //! strength β in [−2, 2] (measured as the slider moves, the newest value wins), and a steered
 //! greedy continuation next to the unsteered one.
 
-use activscalar_core::tasks::Row;
+use activscalar_types::tasks::Row;
 use leptos::prelude::*;
 
 use crate::controller::use_controller;
-use crate::protocol::Probed;
 use crate::widgets::pct;
+use activscalar_types::protocol::Probed;
 
 /// The β dial card (shown once a result is shown and a model loaded).
 #[component]

@@ -34,8 +34,3 @@ pub fn site_params(leaves: &[Tensor<1>], dims: &Dims) -> Vec<SiteParam> {
 pub fn apply(h: Tensor<3>, alpha: &Tensor<3>, beta: &Strength) -> Tensor<3> {
     h.clone() + beta.scale(h * alpha.clone())
 }
-
-/// |α| per (site, layer, position).
-pub fn magnitudes(host: &[Vec<f32>]) -> Vec<f32> {
-    host[0].iter().map(|a| a.abs()).collect()
-}

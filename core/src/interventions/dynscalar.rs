@@ -41,11 +41,3 @@ pub fn apply(
     }
     h.clone() + beta.scale(h * alpha)
 }
-
-/// ‖w‖₂ per (site, layer).
-pub fn magnitudes(host: &[Vec<f32>], d_model: usize) -> Vec<f32> {
-    host[0]
-        .chunks(d_model)
-        .map(|w| w.iter().map(|x| x * x).sum::<f32>().sqrt())
-        .collect()
-}

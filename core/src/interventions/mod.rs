@@ -7,88 +7,12 @@ pub mod dynscalar;
 pub mod steervec;
 
 use burn::tensor::{Device, Tensor};
-use serde::{Deserialize, Serialize};
 
 use crate::engine::read_vec;
+pub use activscalar_types::method::{Dims, Method, active_cells, magnitudes};
+
 use crate::error::{CoreError, Result};
 use crate::hooks::{Hooks, Site};
-
-/// Which intervention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Method {
-    /// h·(1 + β·α), one α per (site, layer, position).
-    ActivScalar,
-    /// h + β·v, one vector per (site, layer, position).
-    SteerVec,
-    /// h·(1 + β·(w·h + b)), one (w, b) per (site, layer).
-    DynScalar,
-}
-
-impl Method {
-    /// All methods.
-    pub const ALL: [Method; 3] = [Method::ActivScalar, Method::SteerVec, Method::DynScalar];
-
-    /// Lower-case name used in the CLI, results and permalinks.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::ActivScalar => "activscalar",
-            Method::SteerVec => "steervec",
-            Method::DynScalar => "dynscalar",
-        }
-    }
-
-    /// Parses [`Method::as_str`].
-    pub fn parse(s: &str) -> Result<Method> {
-        Method::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s.to_lowercase())
-            .ok_or_else(|| {
-                CoreError::Input(format!(
-                    "unknown method `{s}` (activscalar, steervec, dynscalar)"
-                ))
-            })
-    }
-
-    /// Whether θ has one entry per prompt position (so all prompts need the same length).
-    pub fn is_position_tied(self) -> bool {
-        !matches!(self, Method::DynScalar)
-    }
-}
-
-impl std::str::FromStr for Method {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        Method::parse(s).map_err(|e| e.to_string())
-    }
-}
-
-/// Shape of θ: sites × layers (× positions) (× width).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Dims {
-    /// Number of site kinds (2: attn_out, mlp_out).
-    pub sites: usize,
-    /// Number of layers.
-    pub layers: usize,
-    /// Prompt positions I (position-tied methods; 0 for DynScalar).
-    pub positions: usize,
-    /// Residual width D.
-    pub d_model: usize,
-}
-
-impl Dims {
-    /// Number of "sites" in the heatmap sense: (site, layer, position), or (site, layer) for
-    /// DynScalar.
-    pub fn n_cells(&self, method: Method) -> usize {
-        let per = if method.is_position_tied() {
-            self.positions
-        } else {
-            1
-        };
-        self.sites * self.layers * per
-    }
-}
 
 /// One site's slice of θ, prepared once per forward pass (a few per layer, so the size
 /// difference between variants does not matter).
@@ -213,24 +137,6 @@ impl Intervention {
         }
         Ok(out)
     }
-}
-
-/// Per-cell magnitude of host θ: |α|, ‖v‖₂ or ‖w‖₂ — the heatmap values and the basis of
-/// "active sites". Cells are ordered site-major: (site, layer[, position]).
-pub fn magnitudes(method: Method, dims: &Dims, host: &[Vec<f32>]) -> Vec<f32> {
-    match method {
-        Method::ActivScalar => activscalar::magnitudes(host),
-        Method::SteerVec => steervec::magnitudes(host, dims.d_model),
-        Method::DynScalar => dynscalar::magnitudes(host, dims.d_model),
-    }
-}
-
-/// Cells whose magnitude exceeds `tau`.
-pub fn active_cells(method: Method, dims: &Dims, host: &[Vec<f32>], tau: f32) -> usize {
-    magnitudes(method, dims, host)
-        .iter()
-        .filter(|&&m| m > tau)
-        .count()
 }
 
 /// How strongly θ acts: one β for the whole batch, or one per prompt (one per forward pass,

@@ -33,11 +33,3 @@ pub fn site_params(leaves: &[Tensor<1>], dims: &Dims) -> Vec<SiteParam> {
 pub fn apply(h: Tensor<3>, v: &Tensor<3>, beta: &Strength) -> Tensor<3> {
     h + beta.scale(v.clone())
 }
-
-/// ‖v‖₂ per (site, layer, position).
-pub fn magnitudes(host: &[Vec<f32>], d_model: usize) -> Vec<f32> {
-    host[0]
-        .chunks(d_model)
-        .map(|v| v.iter().map(|x| x * x).sum::<f32>().sqrt())
-        .collect()
-}

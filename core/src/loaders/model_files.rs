@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use burn::tensor::Device;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::gguf::GgufFile;
@@ -15,7 +14,9 @@ use crate::models::layers::Placement;
 use crate::models::llama::{Llama, Naming};
 use crate::models::neox::NeoX;
 use crate::models::{Arch, Architecture, Model, ModelConfig, WeightPrecision};
+
 use crate::tokenizer::TextTokenizer;
+pub use activscalar_types::model::{ModelInfo, ModelOrigin};
 
 /// A file's name and contents (the browser has no file system). Cloning shares the contents:
 /// the page keeps a model's files to reload it after a lost GPU device without a second copy.
@@ -153,21 +154,6 @@ impl ModelFiles {
     }
 }
 
-/// What the UI and results say about a loaded model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ModelInfo {
-    /// Where it came from (file or folder name).
-    pub source: String,
-    /// Hyper-parameters.
-    pub config: ModelConfig,
-    /// Parameter count.
-    pub n_params: usize,
-    /// SHA-256 of the weight files, hex.
-    pub weights_sha256: String,
-    /// SHA-256 of the tokenizer definition, hex.
-    pub tokenizer_sha256: String,
-}
-
 /// A model ready to run, with its tokenizer.
 pub struct LoadedModel {
     /// The network on its device.
@@ -221,6 +207,7 @@ fn load_checked(
             let weights_sha256 = sha256_hex(std::iter::once(file.bytes.as_slice()));
             let gguf = GgufFile::parse(&file.name, file.bytes)?;
             let config = ModelConfig::from_gguf(&gguf)?;
+            let has_tokenizer = tokenizer.is_some();
             let tokenizer = match tokenizer {
                 Some(json) => {
                     let given = TextTokenizer::from_json_bytes(&json)?;
@@ -232,10 +219,15 @@ fn load_checked(
             check_vocab(&config, &tokenizer)?;
             fits(&config)?;
             let arch = Llama::load(config.clone(), &gguf, Naming::Gguf, at)?;
+            let mut names = vec![file.name.as_str()];
+            if has_tokenizer {
+                names.push("tokenizer.json");
+            }
+            let origin = ModelOrigin::files(names);
             Ok(finish(
                 Box::new(arch),
                 tokenizer,
-                file.name,
+                (file.name.clone(), origin),
                 weights_sha256,
                 at,
             ))
@@ -251,6 +243,11 @@ fn load_checked(
             fits(&config)?;
             let weights_sha256 = sha256_hex(shards.iter().map(|s| s.bytes.as_slice()));
             let source = shards.first().map(|s| s.name.clone()).unwrap_or_default();
+            let origin = ModelOrigin::files(
+                ["config.json", "tokenizer.json"]
+                    .into_iter()
+                    .chain(shards.iter().map(|s| s.name.as_str())),
+            );
             let mut set = SafetensorsSet::default();
             for s in shards {
                 set.push(SafetensorsFile::parse(&s.name, s.bytes)?);
@@ -260,7 +257,13 @@ fn load_checked(
                 Arch::NeoX => Box::new(NeoX::load(config, &set, at)?),
                 Arch::Llama => Box::new(Llama::load(config, &set, Naming::HuggingFace, at)?),
             };
-            Ok(finish(arch, tokenizer, source, weights_sha256, at))
+            Ok(finish(
+                arch,
+                tokenizer,
+                (source, origin),
+                weights_sha256,
+                at,
+            ))
         }
     }
 }
@@ -295,7 +298,7 @@ fn check_vocab(config: &ModelConfig, tokenizer: &TextTokenizer) -> Result<()> {
 fn finish(
     arch: Box<dyn Architecture>,
     tokenizer: TextTokenizer,
-    source: String,
+    (source, origin): (String, ModelOrigin),
     weights_sha256: String,
     at: &Placement,
 ) -> LoadedModel {
@@ -306,6 +309,7 @@ fn finish(
         config,
         weights_sha256,
         tokenizer_sha256: tokenizer.hash().to_string(),
+        origin,
     };
     LoadedModel {
         model: Model::new(arch, at.device.clone(), at.precision),

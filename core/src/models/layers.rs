@@ -35,7 +35,7 @@ pub fn upload_matrix(
     expected: [usize; 2],
     at: &Placement,
 ) -> Result<Tensor<2>> {
-    upload_as(name, t, expected, &at.device, at.precision.dtype())
+    upload_as(name, t, expected, &at.device, super::dtype(at.precision))
 }
 
 fn upload_as<const D: usize>(

@@ -3,16 +3,16 @@
 //! Every architecture implements [`Architecture`] (embed → blocks → unembed); [`Model`] runs
 //! the shared loop, hook sites included, and can compute logits at the last position only.
 
-pub mod config;
+pub use activscalar_types::config;
 pub mod gpt2;
 pub mod layers;
 pub mod llama;
 pub mod neox;
 
 use burn::tensor::{DType, Device, Int, Tensor, TensorData};
-use serde::{Deserialize, Serialize};
 
-pub use config::{Activation, Arch, ModelConfig};
+pub use activscalar_types::config::{Activation, Arch, ModelConfig};
+pub use activscalar_types::model::WeightPrecision;
 use layers::Rope;
 
 use crate::error::{CoreError, Result};
@@ -38,61 +38,11 @@ pub trait Architecture {
     fn unembed(&self, x: Tensor<3>) -> Tensor<3>;
 }
 
-/// How a model's weight matrices (linear layers, token embedding, unembedding) are stored on
-/// the device. Norms, biases, position tables, activations, hooks and θ are always f32.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WeightPrecision {
-    /// 32-bit floats: exact, the default.
-    #[default]
-    F32,
-    /// 16-bit floats, converted on the host before the upload: half the memory and upload,
-    /// products computed in f16 (see [`layers::matmul_rows`]). A GPU needs `shader-f16`.
-    F16,
-}
-
-impl WeightPrecision {
-    /// `"f32"` or `"f16"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WeightPrecision::F32 => "f32",
-            WeightPrecision::F16 => "f16",
-        }
-    }
-
-    /// Bytes per matrix element.
-    pub fn bytes(self) -> usize {
-        match self {
-            WeightPrecision::F32 => 4,
-            WeightPrecision::F16 => 2,
-        }
-    }
-
-    /// The tensor dtype of the matrices.
-    pub fn dtype(self) -> DType {
-        match self {
-            WeightPrecision::F32 => DType::F32,
-            WeightPrecision::F16 => DType::F16,
-        }
-    }
-}
-
-impl std::fmt::Display for WeightPrecision {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for WeightPrecision {
-    type Err = String;
-
-    /// `f32` or `f16` (as on the command line).
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "f32" => Ok(WeightPrecision::F32),
-            "f16" => Ok(WeightPrecision::F16),
-            _ => Err(format!("`{s}`: expected f32 or f16")),
-        }
+/// The tensor dtype of weight matrices stored in `precision`.
+pub fn dtype(precision: WeightPrecision) -> DType {
+    match precision {
+        WeightPrecision::F32 => DType::F32,
+        WeightPrecision::F16 => DType::F16,
     }
 }
 

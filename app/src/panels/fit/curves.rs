@@ -1,6 +1,6 @@
 //! Live curves of the running fit: the loss and its parts, and the batch flip accuracy.
 
-use activscalar_core::fit::StepReport;
+use activscalar_types::options::StepReport;
 use leptos::prelude::*;
 
 use crate::controller::use_controller;

@@ -5,7 +5,7 @@ mod curves;
 mod options;
 mod table;
 
-use activscalar_core::fit::StepReport;
+use activscalar_types::options::StepReport;
 use leptos::prelude::*;
 
 use crate::controller::use_controller;

@@ -1,8 +1,8 @@
 //! The fit options, each control writing one field of the store's options.
 
-use activscalar_core::fit::{FitOptions, L1Mode};
-use activscalar_core::interventions::Method;
-use activscalar_core::objective::{Directions, Effectiveness};
+use activscalar_types::method::Method;
+use activscalar_types::options::{Directions, Effectiveness};
+use activscalar_types::options::{FitOptions, L1Mode};
 use leptos::prelude::*;
 
 use crate::controller::use_controller;

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use activscalar_core::fit::StopReason;
-use activscalar_core::metrics::SplitMetrics;
-use activscalar_core::result::FitResult;
+use activscalar_types::metrics::SplitMetrics;
+use activscalar_types::options::StopReason;
+use activscalar_types::result::FitResult;
 use leptos::prelude::*;
 
 use crate::widgets::pct;

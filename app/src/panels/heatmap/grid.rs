@@ -1,8 +1,8 @@
 //! One site's grid: a cell per (layer, position), named on hover and focus, walked with the
 //! arrow keys, with the prompt's tokens under the columns.
 
-use activscalar_core::hooks::Site;
-use activscalar_core::result::FitResult;
+use activscalar_types::result::FitResult;
+use activscalar_types::site::Site;
 use leptos::prelude::*;
 
 use crate::widgets::charts::fmt;
@@ -21,6 +21,8 @@ struct Cell {
     token: String,
     value: f32,
     effect: Option<f64>,
+    /// Its effect can be measured on demand.
+    measurable: bool,
 }
 
 impl Cell {
@@ -30,8 +32,10 @@ impl Cell {
             s += &format!(" · position {p} {:?}", self.token);
         }
         s += &format!(" · {what} = {}", fmt(f64::from(self.value)));
-        if let Some(e) = self.effect {
-            s += &format!(" · zeroing it moves mean LD by {:+.3}", -e);
+        match self.effect {
+            Some(e) => s += &format!(" · zeroing it moves mean LD by {:+.3}", -e),
+            None if self.measurable => s += " · click (or Enter) to measure its effect",
+            None => {}
         }
         s
     }
@@ -86,6 +90,9 @@ pub fn site_grid(
     let cols = if tied { d.positions } else { 1 };
     let what = super::what(r.theta.method);
     let s = site.index();
+    let ctl = crate::controller::use_controller();
+    // Effects are measured for ActivScalar's α (zeroing one cell).
+    let activ = r.theta.method == activscalar_types::method::Method::ActivScalar;
     let effect = |layer: usize, pos: usize| {
         r.site_effects
             .iter()
@@ -101,6 +108,11 @@ pub fn site_grid(
             token: r.position_tokens.get(p).cloned().unwrap_or_default(),
             value: values[(s * d.layers + l) * cols + p],
             effect: if tied { effect(l, p) } else { None },
+            measurable: false,
+        })
+        .map(|mut c| {
+            c.measurable = activ && c.effect.is_none() && c.value != 0.0;
+            c
         })
         .map(|c| {
             let x = LEFT + CELL_W * c.position.unwrap_or(0) as f64;
@@ -109,6 +121,13 @@ pub fn site_grid(
             let (t1, t2) = (text.clone(), text.clone());
             let (layer, col) = (c.layer, c.position.unwrap_or(0));
             let (rows, last_col) = (d.layers, cols - 1);
+            // An ActivScalar cell without a measured effect is measured when clicked (or Enter).
+            let cell = c.measurable.then_some((s * d.layers + layer) * cols + col);
+            let measure = move || {
+                if let Some(cell) = cell {
+                    ctl.measure_effect(cell);
+                }
+            };
             view! {
                 <rect class="cell" x=x y=y width=CELL_W - 1.0 height=CELL_H - 1.0
                     fill=color(c.value)
@@ -120,7 +139,14 @@ pub fn site_grid(
                     tabindex=if layer == 0 && col == 0 { "0" } else { "-1" }
                     on:mouseenter=move |_| hovered.set(Some(t1.clone()))
                     on:focus=move |_| hovered.set(Some(t2.clone()))
-                    on:keydown=move |ev| move_focus(&ev, layer, col, rows - 1, last_col)>
+                    data-measurable=cell.is_some().then_some("true")
+                    on:click=move |_| measure()
+                    on:keydown=move |ev| {
+                        if ev.key() == "Enter" {
+                            measure();
+                        }
+                        move_focus(&ev, layer, col, rows - 1, last_col)
+                    }>
                     <title>{text}</title>
                 </rect>
             }

@@ -7,9 +7,9 @@ mod grid;
 mod legend;
 mod top_sites;
 
-use activscalar_core::hooks::Site;
-use activscalar_core::interventions::{Method, magnitudes};
-use activscalar_core::result::FitResult;
+use activscalar_types::method::{Method, magnitudes};
+use activscalar_types::result::FitResult;
+use activscalar_types::site::Site;
 use leptos::prelude::*;
 
 use crate::controller::use_controller;
@@ -18,7 +18,8 @@ use crate::widgets::charts::{diverging, sequential};
 /// The heatmap card (nothing when no result is shown).
 #[component]
 pub fn HeatmapPanel() -> impl IntoView {
-    let result = use_controller().store.result;
+    let store = use_controller().store;
+    let result = store.result;
     let hovered = RwSignal::new(None::<String>);
     view! {
         <Show when=move || result.with(Option::is_some)>
@@ -28,6 +29,7 @@ pub fn HeatmapPanel() -> impl IntoView {
                 <p class="hover-line" id="heatmap-hover" aria-live="polite">
                     {move || hovered.get().unwrap_or_else(|| "Hover or focus a cell for its hook name, value and effect.".into())}
                 </p>
+                <p class="hint" id="effect-message" aria-live="polite">{move || store.effect_message.get()}</p>
             </section>
         </Show>
     }

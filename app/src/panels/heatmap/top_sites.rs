@@ -1,12 +1,14 @@
 //! The largest cells as a table: keyboard- and screen-reader-friendly, and what a researcher
 //! reads first.
 
-use activscalar_core::result::FitResult;
+use activscalar_types::result::FitResult;
 use leptos::prelude::*;
 
 /// The measured cells with their α and effect.
 pub fn top_sites(r: &FitResult) -> impl IntoView + use<> {
-    let rows = r.site_effects.iter().take(12).cloned().collect::<Vec<_>>();
+    let mut rows = r.site_effects.clone();
+    rows.sort_by(|a, b| b.effect.abs().total_cmp(&a.effect.abs()));
+    rows.truncate(12);
     let token = |p: usize| r.position_tokens.get(p).cloned().unwrap_or_default();
     (!rows.is_empty()).then(|| {
         view! {

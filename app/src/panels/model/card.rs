@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::ModelCard;
+use activscalar_types::protocol::ModelCard;
 
 fn megabytes(bytes: f64) -> String {
     match bytes / 1e6 {

@@ -1,9 +1,10 @@
 //! Loading a model: the default one (downloaded with a progress bar, kept in Cache Storage), a
-//! `?model=` URL, or files dropped / picked by the user (one .gguf, or config.json +
+//! `?model=` URL, a Hugging Face Hub id, or files dropped / picked by the user (one .gguf, or config.json +
 //! tokenizer.json + *.safetensors); the f16 choice; the model card once loaded.
 
 mod card;
 mod dropzone;
+mod hub;
 mod precision;
 
 use leptos::prelude::*;
@@ -57,6 +58,7 @@ pub fn ModelPanel() -> impl IntoView {
         <section class="card" id="model-panel">
             <h2>"Model"</h2>
             <dropzone::DropZone/>
+            <hub::HubField/>
             {status}
             <Phases/>
             {move || c.store.model.get().map(|m| view! { <card::ModelCardView card=m/> })}

@@ -1,8 +1,8 @@
 //! The f16-weights checkbox: disabled (with the reason) where the engine cannot run f16, and
 //! while a job runs.
 
-use activscalar_core::WeightPrecision;
-use activscalar_core::engine::BackendKind;
+use activscalar_types::engine::BackendKind;
+use activscalar_types::model::WeightPrecision;
 use leptos::prelude::*;
 
 use crate::controller::use_controller;

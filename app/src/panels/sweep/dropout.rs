@@ -1,7 +1,7 @@
 //! Per-component drop-out: for each (site, layer), the largest λ_M at which it is still active
 //! (bar, log scale) — the most persistent components first.
 
-use activscalar_core::sweep::Sweep;
+use activscalar_types::sweep::Sweep;
 use leptos::prelude::*;
 
 use crate::widgets::charts::fmt;

@@ -6,8 +6,8 @@ mod dropout;
 
 use std::sync::Arc;
 
-use activscalar_core::result::FitResult;
-use activscalar_core::sweep::Sweep;
+use activscalar_types::result::FitResult;
+use activscalar_types::sweep::Sweep;
 use leptos::prelude::*;
 
 use crate::controller::use_controller;

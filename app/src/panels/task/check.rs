@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use crate::controller::use_controller;
-use crate::protocol::TaskCheck;
 use crate::widgets::TokenChips;
+use activscalar_types::protocol::TaskCheck;
 
 /// The check's outcome (nothing once the task was edited).
 #[component]

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::WeightPrecision;
 use crate::error::{CoreError, Result};
-use crate::loaders::gguf::GgufFile;
+use crate::model::WeightPrecision;
+use activscalar_formats::gguf::GgufFile;
 
 /// Supported architecture families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

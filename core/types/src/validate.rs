@@ -4,9 +4,13 @@
 //! names the field.
 
 use crate::error::{CoreError, Result};
-use crate::interventions::Method;
+use crate::method::Method;
+use crate::model::ModelOrigin;
 use crate::result::{FORMAT_VERSION, FitResult, ModelFingerprint};
 use crate::tasks::TaskSource;
+
+/// Most file names a result's model origin may list.
+const MAX_ORIGIN_FILES: usize = 64;
 
 /// Most layers a result may have.
 pub const MAX_LAYERS: usize = 1024;
@@ -64,6 +68,7 @@ impl FitResult {
             )));
         }
         self.validate_theta()?;
+        self.validate_origin()?;
         self.validate_task()?;
         self.validate_options()?;
         let d = self.theta.dims;
@@ -227,8 +232,31 @@ impl FitResult {
         Ok(())
     }
 
+    /// Where the model came from: a valid Hub id, or a few plain file names.
+    fn validate_origin(&self) -> Result<()> {
+        match &self.model.origin {
+            ModelOrigin::Unknown => Ok(()),
+            ModelOrigin::Hub(m) => m.validate().map_err(|e| bad("model.origin.hub", e)),
+            ModelOrigin::Files(names) => {
+                at_most("model.origin.files", names.len(), MAX_ORIGIN_FILES)?;
+                match names.iter().find(|n| {
+                    n.is_empty()
+                        || n.len() > 255
+                        || n.contains(['/', '\\'])
+                        || n.chars().any(char::is_control)
+                }) {
+                    Some(n) => Err(bad(
+                        "model.origin.files",
+                        format!("names {n:?}, not a file name"),
+                    )),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
     /// Checks that θ fits a model of fingerprint `model` (its layers and width; other models
-    /// are refused by [`FitResult::intervention_for`]).
+    /// are refused by [`FitResult::check_model`]).
     pub fn check_shape(&self, model: &ModelFingerprint) -> Result<()> {
         let d = self.theta.dims;
         if d.layers != model.n_layers || d.d_model != model.d_model {

@@ -14,8 +14,9 @@ use activscalar_core::sweep::{Sweep, run_sweep};
 use activscalar_core::tasks::{TaskSpec, prepare};
 
 use super::{Session, post};
-use crate::js::{now_ms, sleep_ms, yield_now};
-use crate::protocol::{Event, Fitted, TaskCheck};
+use crate::js::now_ms;
+use crate::timers::{sleep_ms, yield_now};
+use activscalar_types::protocol::{Event, Fitted, TaskCheck};
 
 /// Device losses one fit recovers from before it gives up.
 const MAX_RECOVERIES: usize = 2;

@@ -4,17 +4,18 @@
 //! one job at a time and answers with [`Event`]s (progress while a job runs, then its outcome).
 //! Dropped model files travel beside a [`Request::LoadFiles`] as `File` objects.
 
-use activscalar_core::engine::{BackendKind, GpuLimits, SelfTest};
-use activscalar_core::fit::{FitOptions, StepReport};
-use activscalar_core::interventions::Method;
-use activscalar_core::metrics::SplitMetrics;
-use activscalar_core::predict::TokenScore;
-use activscalar_core::result::{FitResult, ModelFingerprint};
-use activscalar_core::steer::Probe;
-use activscalar_core::sweep::Sweep;
-use activscalar_core::tasks::{Row, TaskSpec};
-use activscalar_core::{ModelInfo, WeightPrecision};
 use serde::{Deserialize, Serialize};
+
+use crate::engine::{BackendKind, GpuLimits, SelfTest};
+use crate::hub::HubModel;
+use crate::method::Method;
+use crate::metrics::SplitMetrics;
+use crate::model::{ModelInfo, WeightPrecision};
+use crate::options::{FitOptions, StepReport};
+use crate::readouts::{Probe, TokenScore};
+use crate::result::{FitResult, ModelFingerprint, SiteEffect};
+use crate::sweep::Sweep;
+use crate::tasks::{Row, TaskSpec};
 
 /// What the page asks the worker to do.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,6 +26,15 @@ pub enum Request {
     LoadUrl {
         /// Absolute URL.
         url: String,
+        /// Precision of the weight matrices.
+        precision: WeightPrecision,
+    },
+    /// Download a model from the Hugging Face Hub (or a mirror with its URL layout).
+    LoadHub {
+        /// The Hub's address (checked with [`crate::hub::check_base`]).
+        base: String,
+        /// The repository, revision and optional GGUF file.
+        model: HubModel,
         /// Precision of the weight matrices.
         precision: WeightPrecision,
     },
@@ -79,6 +89,11 @@ pub enum Request {
         prompt: usize,
         /// Strength.
         beta: f64,
+    },
+    /// The effects of ActivScalar cells of the result on the dial (on its test prompts).
+    Effects {
+        /// Cell indices (site-major: site, layer, position).
+        cells: Vec<usize>,
     },
     /// Greedy continuations of one dial prompt at β and at β = 0.
     Continue {
@@ -139,6 +154,8 @@ pub enum Event {
     Dial(Result<Vec<Row>, String>),
     /// Probes of one dial prompt.
     Probed(Result<Probed, String>),
+    /// Measured effects of cells of the result on the dial.
+    Effects(Result<Vec<SiteEffect>, String>),
     /// Continuations of one dial prompt: (at β = 0, at β).
     Continued(Result<(String, String), String>),
     /// The benchmark's status line.

@@ -6,12 +6,16 @@ use std::rc::Rc;
 
 use activscalar_core::engine::{self, BackendKind, Engine};
 use activscalar_core::fit::warm_up;
-use activscalar_core::{LoadedModel, ModelFiles, NamedBytes, WeightPrecision, load_model_on};
+use activscalar_core::{
+    LoadedModel, ModelFiles, ModelOrigin, NamedBytes, WeightPrecision, load_model_on,
+};
 
-use super::fetch::{Source, fetch_cached, read_file};
-use super::{Session, post};
-use crate::js::{now_ms, yield_now};
-use crate::protocol::{EngineReport, Event, LoadedReport, ModelCard};
+use super::fetch::{MAX_FILE_BYTES, Source, fetch_cached, read_file};
+use super::{Kept, Session, post};
+use crate::js::now_ms;
+use crate::timers::yield_now;
+use activscalar_types::hub::{self, FetchError, HubModel};
+use activscalar_types::protocol::{EngineReport, Event, LoadedReport, ModelCard};
 
 /// Reports a load's progress to the page.
 fn loading(what: impl Into<String>, fraction: Option<f64>) {
@@ -53,46 +57,60 @@ impl Session {
     /// Downloads a model (a `.gguf`, or a folder's Hugging Face files) and installs it.
     pub(super) async fn load_url(self: Rc<Self>, url: String, precision: WeightPrecision) {
         let job = self.job().await;
-        let names: Vec<String> = if url.to_lowercase().ends_with(".gguf") {
-            vec![url.clone()]
+        let files: Vec<(String, String)> = if url.to_lowercase().ends_with(".gguf") {
+            let short = url.rsplit('/').next().unwrap_or(&url).to_string();
+            vec![(url.clone(), short)]
         } else {
             let base = url.trim_end_matches('/');
-            ["config.json", "tokenizer.json", "model.safetensors"]
+            [hub::CONFIG, hub::TOKENIZER, hub::WEIGHTS]
                 .iter()
-                .map(|f| format!("{base}/{f}"))
+                .map(|f| (format!("{base}/{f}"), f.to_string()))
                 .collect()
         };
-        let mut files = Vec::new();
-        let mut cached = true;
         let t = now_ms();
-        for name in names {
-            let short = name.rsplit('/').next().unwrap_or(&name).to_string();
-            let fetched = fetch_cached(&name, |source, done, total| {
-                let verb = match source {
-                    Source::Cache => "Reading from the browser cache",
-                    Source::Network => "Downloading",
-                };
-                loading(
-                    format!("{verb} {short}: {:.1} MB", done as f64 / 1e6),
-                    total.map(|t| done as f64 / t.max(1) as f64),
-                );
-            })
+        let fetched = download(&files).await;
+        self.install_downloaded(fetched, None, t, precision, job)
             .await;
-            match fetched {
-                Ok((bytes, source)) => {
-                    cached &= source == Source::Cache;
-                    files.push(NamedBytes::new(short, bytes));
-                }
-                Err(e) => return post(&Event::Loaded(Err(e))),
-            }
-        }
+    }
+
+    /// Downloads a model from the Hub at `base` — its `.gguf` file, or `config.json`,
+    /// `tokenizer.json` and `model.safetensors` (or the shards its index names) — and
+    /// installs it. The architecture is checked before the weights are downloaded.
+    pub(super) async fn load_hub(
+        self: Rc<Self>,
+        base: String,
+        model: HubModel,
+        precision: WeightPrecision,
+    ) {
+        let job = self.job().await;
+        let t = now_ms();
+        let fetched = hub_files(&base, &model).await;
+        self.install_downloaded(fetched, Some(model), t, precision, job)
+            .await;
+    }
+
+    /// Installs downloaded files (or reports why there are none) and answers the page.
+    async fn install_downloaded(
+        &self,
+        fetched: Result<(Vec<NamedBytes>, bool), String>,
+        hub: Option<HubModel>,
+        started: f64,
+        precision: WeightPrecision,
+        job: super::Job,
+    ) {
+        let (files, cached) = match fetched {
+            Ok(f) => f,
+            Err(e) => return post(&Event::Loaded(Err(e))),
+        };
         let read = if cached {
             "read from the browser cache"
         } else {
             "download"
         };
-        let phases = vec![(read.to_string(), (now_ms() - t) / 1000.0)];
-        let out = self.install(Rc::new(files), precision, phases).await;
+        let phases = vec![(read.to_string(), (now_ms() - started) / 1000.0)];
+        let out = self
+            .install(Rc::new(Kept { files, hub }), precision, phases)
+            .await;
         drop(job);
         post(&Event::Loaded(out.map(|(card, phases)| LoadedReport {
             card,
@@ -118,7 +136,8 @@ impl Session {
             }
         }
         let phases = vec![("read files".to_string(), (now_ms() - t) / 1000.0)];
-        let out = self.install(Rc::new(files), precision, phases).await;
+        let kept = Kept { files, hub: None };
+        let out = self.install(Rc::new(kept), precision, phases).await;
         drop(job);
         post(&Event::Loaded(out.map(|(card, phases)| LoadedReport {
             card,
@@ -149,7 +168,7 @@ impl Session {
     /// `phases` with those of the upload added.
     async fn install(
         &self,
-        files: Rc<Vec<NamedBytes>>,
+        files: Rc<Kept>,
         precision: WeightPrecision,
         mut phases: Vec<(String, f64)>,
     ) -> Result<(ModelCard, Vec<(String, f64)>), String> {
@@ -214,15 +233,18 @@ impl Session {
 /// features and limits first) and, on a GPU, compiles its kernels; adds the time of each to
 /// `phases`. The files' bytes are shared with the parsers, not copied.
 async fn upload(
-    files: &[NamedBytes],
+    kept: &Kept,
     engine: &Engine,
     precision: WeightPrecision,
     phases: &mut Vec<(String, f64)>,
 ) -> Result<LoadedModel, String> {
     let t = now_ms();
-    let m = ModelFiles::from_named(files.to_vec())
+    let mut m = ModelFiles::from_named(kept.files.to_vec())
         .and_then(|f| load_model_on(f, engine, precision))
         .map_err(|e| e.to_string())?;
+    if let Some(hub) = &kept.hub {
+        m.info.origin = ModelOrigin::Hub(hub.clone());
+    }
     phases.push(("decode and upload".into(), (now_ms() - t) / 1000.0));
     if engine.kind != BackendKind::WebGpu {
         return Ok(m);
@@ -246,4 +268,77 @@ async fn upload(
     ));
     phases.push(("a warm training step (2 prompts)".into(), warm / 1000.0));
     Ok(m)
+}
+
+/// Downloads each `(url, name)` with progress (`name (i of n): … MB`). Returns the files and
+/// whether all of them came from the browser's cache.
+async fn download(files: &[(String, String)]) -> Result<(Vec<NamedBytes>, bool), String> {
+    let mut out = Vec::new();
+    let mut cached = true;
+    for (i, (url, name)) in files.iter().enumerate() {
+        let of = if files.len() > 1 {
+            format!(" ({} of {})", i + 1, files.len())
+        } else {
+            String::new()
+        };
+        let (bytes, source) = fetch_cached(url, |source, done, total| {
+            loading(
+                progress_line(source, name, &of, done),
+                fraction(done, total),
+            );
+        })
+        .await
+        .map_err(|e| e.describe(url))?;
+        cached &= source == Source::Cache;
+        out.push(NamedBytes::new(name.clone(), bytes));
+    }
+    Ok((out, cached))
+}
+
+/// The files of `model` on the Hub at `base` (see [`Session::load_hub`]), with progress, and
+/// whether all of them came from the browser's cache.
+async fn hub_files(base: &str, model: &HubModel) -> Result<(Vec<NamedBytes>, bool), String> {
+    let cached = std::cell::Cell::new(true);
+    let total = std::cell::Cell::new(0u64);
+    let files = hub::fetch_files(base, model, Some(MAX_FILE_BYTES), |url, name| {
+        let (cached, total) = (&cached, &total);
+        async move {
+            let (bytes, source) = fetch_cached(&url, |source, done, total| {
+                loading(
+                    progress_line(source, &name, "", done),
+                    fraction(done, total),
+                );
+            })
+            .await?;
+            cached.set(cached.get() && source == Source::Cache);
+            total.set(total.get() + bytes.len() as u64);
+            if total.get() > MAX_FILE_BYTES {
+                return Err(FetchError::Read(format!(
+                    "the model's files come to more than the page can hold ({:.1} GB)",
+                    MAX_FILE_BYTES as f64 / 1e9
+                )));
+            }
+            Ok(bytes)
+        }
+    })
+    .await?;
+    let files = files
+        .into_iter()
+        .map(|(name, bytes)| NamedBytes::new(name, bytes))
+        .collect();
+    Ok((files, cached.get()))
+}
+
+/// "Downloading model.safetensors (2 of 3): 12.3 MB".
+fn progress_line(source: Source, name: &str, of: &str, done: u64) -> String {
+    let verb = match source {
+        Source::Cache => "Reading from the browser cache",
+        Source::Network => "Downloading",
+    };
+    format!("{verb} {name}{of}: {:.1} MB", done as f64 / 1e6)
+}
+
+/// The share downloaded, when the size is known.
+fn fraction(done: u64, total: Option<u64>) -> Option<f64> {
+    total.map(|t| done as f64 / t.max(1) as f64)
 }

@@ -10,9 +10,9 @@
 use std::collections::BTreeMap;
 
 use crate::error::{CoreError, Result};
-use crate::hooks::Site;
-use crate::interventions::Method;
+use crate::method::Method;
 use crate::result::FitResult;
+use crate::site::Site;
 
 /// One tensor to write: name, shape, values.
 struct Entry {

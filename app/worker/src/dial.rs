@@ -5,17 +5,23 @@ use std::rc::Rc;
 
 use activscalar_core::interventions::Intervention;
 use activscalar_core::predict::predict;
-use activscalar_core::result::FitResult;
+use activscalar_core::result::{FitResult, SiteEffect, effects_of, intervention_for};
 use activscalar_core::steer::{continuation, probe};
 use activscalar_core::tasks::{Example, Row, prepare};
 
 use super::Session;
-use crate::protocol::{PredictionReport, Probed};
+use activscalar_types::protocol::{PredictionReport, Probed};
 
-/// θ of the result on the dial, on the device, and its prompts (test split first).
+/// The result on the dial: θ on the device and on the host, its prompts (test split first),
+/// and what measuring a cell's effect needs.
 pub struct Dial {
     iv: Intervention,
+    host: Vec<Vec<f32>>,
     examples: Vec<Example>,
+    /// How many of `examples` are test prompts.
+    test: usize,
+    /// Mean test LD at β = +1 with every cell.
+    full: f64,
 }
 
 impl Session {
@@ -39,17 +45,24 @@ impl Session {
     pub(super) fn set_dial(&self, result: FitResult) -> Result<Vec<Row>, String> {
         *self.dial.borrow_mut() = None;
         let m = self.model()?;
-        let iv = result.intervention_for(&m).map_err(|e| e.to_string())?;
+        let iv = intervention_for(&result, &m).map_err(|e| e.to_string())?;
         let task = prepare(
             &result.task,
             &m.tokenizer,
             result.options.method.is_position_tied(),
         )
         .map_err(|e| e.to_string())?;
+        let test = task.test.len();
         let mut examples = task.test;
         examples.extend(task.train);
         let rows = examples.iter().map(|e| e.row.clone()).collect();
-        *self.dial.borrow_mut() = Some(Rc::new(Dial { iv, examples }));
+        *self.dial.borrow_mut() = Some(Rc::new(Dial {
+            iv,
+            host: result.theta.values,
+            examples,
+            test,
+            full: result.test.plus.mean_ld,
+        }));
         Ok(rows)
     }
 
@@ -79,6 +92,34 @@ impl Session {
             base: probe(&m, None, &ex, 0.0).await.map_err(err)?,
             steered: probe(&m, Some(&dial.iv), &ex, beta).await.map_err(err)?,
         })
+    }
+
+    /// The effects of `cells` of the dial's θ on its test prompts (ActivScalar).
+    pub(super) async fn effects(
+        self: Rc<Self>,
+        cells: Vec<usize>,
+    ) -> Result<Vec<SiteEffect>, String> {
+        let _job = self.job().await;
+        let m = self.model()?;
+        let dial = self
+            .dial
+            .borrow()
+            .clone()
+            .ok_or("no result is on the β dial")?;
+        let n_cells = dial.iv.dims.n_cells(dial.iv.method);
+        if let Some(c) = cells.iter().find(|&&c| c >= n_cells) {
+            return Err(format!("no cell {c}: θ has {n_cells}"));
+        }
+        effects_of(
+            &m.model,
+            &dial.iv,
+            &dial.host,
+            &cells,
+            &dial.examples[..dial.test],
+            dial.full,
+        )
+        .await
+        .map_err(|e| e.to_string())
     }
 
     /// Greedy continuations of prompt `prompt` for `tokens` tokens, at β = 0 and at `beta`.

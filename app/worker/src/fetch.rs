@@ -2,18 +2,23 @@
 //! next visit reads them from disk, with checked sizes.
 
 use activscalar_core::NamedBytes;
+use activscalar_types::hub::FetchError;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::js::{js_err, scope};
+use crate::js::js_err;
+use crate::timers::scope;
 
 /// Name of the Cache Storage bucket that keeps downloaded models between visits.
 const MODEL_CACHE: &str = "activscalar-models-v1";
 
-/// Largest file read into memory (wasm32 has a 4 GiB address space, and a model must also
-/// fit on the device beside it).
-const MAX_FILE_BYTES: u64 = 2 << 30;
+/// Largest file read into memory (wasm32 has a 4 GiB address space, one allocation may not
+/// exceed 2 GiB, and a model must also fit on the device beside it).
+pub const MAX_FILE_BYTES: u64 = (2 << 30) - 1;
+
+/// Most bytes reserved before the body arrives (the rest grows as it comes).
+const MAX_RESERVE: u64 = 256 << 20;
 
 /// Where a fetched file came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,58 +43,83 @@ async fn model_cache() -> Option<web_sys::Cache> {
 pub async fn fetch_cached(
     url: &str,
     mut progress: impl FnMut(Source, u64, Option<u64>),
-) -> Result<(Vec<u8>, Source), String> {
+) -> Result<(Vec<u8>, Source), FetchError> {
     let cache = model_cache().await;
     if let Some(cache) = &cache
         && let Ok(hit) = JsFuture::from(cache.match_with_str(url)).await
         && let Ok(resp) = hit.dyn_into::<web_sys::Response>()
     {
-        let bytes = read_body(&resp, |d, t| progress(Source::Cache, d, t)).await?;
+        let bytes = read_body(&resp, |d, t| progress(Source::Cache, d, t))
+            .await
+            .map_err(FetchError::Read)?;
         return Ok((bytes, Source::Cache));
     }
     let resp = fetch_response(url).await?;
+    // A declared size past the limit is refused before anything is read or cached.
+    if let Some(t) = declared_size(&resp).filter(|&t| t > MAX_FILE_BYTES) {
+        if let Some(body) = resp.body() {
+            let _ = body.cancel();
+        }
+        return Err(FetchError::Read(too_large(t)));
+    }
     // Cache a copy while we read ours; a full disk or quota only costs the next visit.
     let stored = cache
         .as_ref()
         .and_then(|c| resp.clone().ok().map(|copy| c.put_with_str(url, &copy)));
-    let bytes = read_body(&resp, |d, t| progress(Source::Network, d, t)).await?;
-    if let Some(p) = stored {
-        let _ = JsFuture::from(p).await;
+    match read_body(&resp, |d, t| progress(Source::Network, d, t)).await {
+        Ok(bytes) => {
+            if let Some(p) = stored {
+                let _ = JsFuture::from(p).await;
+            }
+            Ok((bytes, Source::Network))
+        }
+        Err(e) => {
+            // Keep no partial or refused copy for the next visit.
+            if let Some(c) = &cache {
+                let _ = JsFuture::from(c.delete_with_str(url)).await;
+            }
+            Err(FetchError::Read(e))
+        }
     }
-    Ok((bytes, Source::Network))
 }
 
-async fn fetch_response(url: &str) -> Result<web_sys::Response, String> {
+async fn fetch_response(url: &str) -> Result<web_sys::Response, FetchError> {
     let resp: web_sys::Response = JsFuture::from(scope().fetch_with_str(url))
         .await
-        .map_err(|e| format!("could not fetch {url}: {}", js_err(e)))?
+        .map_err(|e| FetchError::Unreachable(js_err(e)))?
         .dyn_into()
-        .map_err(|_| "fetch did not return a Response")?;
+        .map_err(|_| FetchError::Read("fetch did not return a Response".into()))?;
     if !resp.ok() {
-        return Err(format!("could not fetch {url}: HTTP {}", resp.status()));
+        return Err(FetchError::Status(resp.status()));
     }
     Ok(resp)
 }
 
+fn too_large(n: u64) -> String {
+    format!(
+        "the file is {:.1} GB; the page reads files up to {:.0} GB",
+        n as f64 / 1e9,
+        MAX_FILE_BYTES as f64 / 1e9
+    )
+}
+
+/// The `content-length` a response declares.
+fn declared_size(resp: &web_sys::Response) -> Option<u64> {
+    resp.headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
 /// Reads a response's body, reporting (bytes so far, total if known) as chunks arrive. A
-/// declared or actual size past [`MAX_FILE_BYTES`] is refused before it is allocated.
+/// declared or actual size past [`MAX_FILE_BYTES`] is refused before it is allocated, and so
+/// is memory the browser cannot give.
 async fn read_body(
     resp: &web_sys::Response,
     mut progress: impl FnMut(u64, Option<u64>),
 ) -> Result<Vec<u8>, String> {
-    let too_large = |n: u64| {
-        format!(
-            "the file is {:.1} GB; the page reads files up to {:.0} GB",
-            n as f64 / 1e9,
-            MAX_FILE_BYTES as f64 / 1e9
-        )
-    };
-    let total = resp
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok());
+    let total = declared_size(resp);
     if let Some(t) = total.filter(|&t| t > MAX_FILE_BYTES) {
         return Err(too_large(t));
     }
@@ -100,8 +130,16 @@ async fn read_body(
         .get_reader()
         .dyn_into()
         .map_err(|_| "no stream reader")?;
-    let capacity = usize::try_from(total.unwrap_or(0)).unwrap_or(0);
-    let mut out = Vec::with_capacity(capacity);
+    let out_of_memory = |n: u64| {
+        format!(
+            "the browser could not give {:.1} GB of memory for the file",
+            n as f64 / 1e9
+        )
+    };
+    let capacity = total.unwrap_or(0).min(MAX_RESERVE);
+    let mut out = Vec::new();
+    out.try_reserve_exact(capacity as usize)
+        .map_err(|_| out_of_memory(capacity))?;
     loop {
         let chunk = JsFuture::from(reader.read()).await.map_err(js_err)?;
         if Reflect::get(&chunk, &"done".into())
@@ -121,6 +159,10 @@ async fn read_body(
             return Err(too_large(grown));
         }
         let start = out.len();
+        let more = value.length() as usize;
+        out.try_reserve(more)
+            .or_else(|_| out.try_reserve_exact(more))
+            .map_err(|_| out_of_memory(grown))?;
         out.resize(start + value.length() as usize, 0);
         value.copy_to(&mut out[start..]);
         progress(out.len() as u64, total);

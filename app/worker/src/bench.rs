@@ -8,8 +8,9 @@ use activscalar_core::bench::{W4_LABEL, Workloads, run_w1, run_w4, w2_fitter, w4
 use activscalar_core::{Device, LoadedModel, ModelFiles, load_model};
 
 use super::{Session, post};
-use crate::js::{now_ms, yield_now};
-use crate::protocol::{BenchRow, Event};
+use crate::js::now_ms;
+use crate::timers::yield_now;
+use activscalar_types::protocol::{BenchRow, Event};
 
 /// Runs `run` once (its time kept apart: a GPU compiles kernels for new shapes then), then
 /// `reps` timed times, yielding before each.
@@ -95,7 +96,7 @@ impl Session {
             .borrow()
             .clone()
             .ok_or("the model's files are gone")?;
-        let cpu = ModelFiles::from_named(files.to_vec())
+        let cpu = ModelFiles::from_named(files.files.to_vec())
             .and_then(|f| load_model(f, &Device::flex()))
             .map_err(|e| e.to_string())?;
         measure(&cpu, &w, "cpu", reps).await?;

@@ -1,13 +1,16 @@
-//! The model worker: a dedicated Web Worker that runs the same WebAssembly module as the page
-//! and owns everything that computes — the engine (WebGPU, else the CPU), the model, its files
-//! and every tensor. It takes [`Request`]s from the page, runs one job at a time and answers
-//! with [`Event`]s, so that the page's thread only renders and never waits on the model.
+//! The model worker: a dedicated Web Worker (started by `www/worker.js`) that owns everything
+//! that computes — the engine (WebGPU, else the CPU), the model, its files and every tensor. It
+//! takes [`Request`]s from the page, runs one job at a time and answers with [`Event`]s, so that
+//! the page's thread only renders and never waits on the model.
 
 mod bench;
 mod dial;
 mod fetch;
 mod fit;
+#[path = "../../src/js.rs"]
+mod js;
 mod load;
+mod timers;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -18,8 +21,9 @@ use activscalar_core::{LoadedModel, NamedBytes};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
-use crate::js::scope;
-use crate::protocol::{Event, Request};
+use activscalar_types::protocol::{Event, Request};
+
+use crate::timers::scope;
 
 /// Sends `event` to the page.
 pub fn post(event: &Event) {
@@ -40,9 +44,9 @@ pub struct Session {
     /// The model on display.
     model: RefCell<Option<Rc<LoadedModel>>>,
     /// Its files, kept to reload it after a lost GPU device or in another precision.
-    files: RefCell<Option<Rc<Vec<NamedBytes>>>>,
+    files: RefCell<Option<Rc<Kept>>>,
     /// The files of the last load that failed: a precision change retries them.
-    refused: RefCell<Option<Rc<Vec<NamedBytes>>>>,
+    refused: RefCell<Option<Rc<Kept>>>,
     /// θ and prompts of the result on the β dial.
     dial: RefCell<Option<Rc<dial::Dial>>>,
     /// A job (load, check, fit, sweep, benchmark, probe…) is running.
@@ -51,6 +55,14 @@ pub struct Session {
     waiting: RefCell<VecDeque<js_sys::Function>>,
     /// The page asked the running fit or sweep to stop.
     stop: Cell<bool>,
+}
+
+/// A model's files as read, and the Hub model they came from (recorded in results).
+pub struct Kept {
+    /// The files (their bytes shared with the parsers, not copied).
+    pub files: Vec<NamedBytes>,
+    /// The Hub repository and revision, when they came from the Hub.
+    pub hub: Option<activscalar_types::hub::HubModel>,
 }
 
 /// Holds the session for one job; dropping it hands the session to the next job waiting.
@@ -110,6 +122,11 @@ impl Session {
             }
             Request::Start => spawn_local(s.start()),
             Request::LoadUrl { url, precision } => spawn_local(s.load_url(url, precision)),
+            Request::LoadHub {
+                base,
+                model,
+                precision,
+            } => spawn_local(s.load_hub(base, model, precision)),
             Request::LoadFiles { precision } => spawn_local(s.load_files(files, precision)),
             Request::SetPrecision { precision } => spawn_local(s.set_precision(precision)),
             Request::CheckTask { spec, method } => spawn_local(async move {
@@ -136,6 +153,9 @@ impl Session {
             Request::Probe { prompt, beta } => spawn_local(async move {
                 post(&Event::Probed(s.probe(prompt, beta).await));
             }),
+            Request::Effects { cells } => spawn_local(async move {
+                post(&Event::Effects(s.effects(cells).await));
+            }),
             Request::Continue {
                 prompt,
                 beta,
@@ -152,9 +172,9 @@ impl Session {
     }
 }
 
-/// Starts the worker's message loop (called by `main` inside the worker) and tells the page
-/// it is ready.
-pub fn run() {
+/// Starts the worker's message loop and tells the page it is ready.
+fn main() {
+    console_error_panic_hook::set_once();
     let session = Rc::new(Session::default());
     let on_message =
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {

@@ -1,0 +1,27 @@
+// The model worker's entry (a module worker started by the page): bridges two gaps between
+// wgpu 30 / burn's kernels and Chromium's WebGPU before the worker creates its GPU device, then
+// starts the worker's WebAssembly module, whose `main` runs the message loop.
+import init from './activscalar-worker.js';
+
+// (1) wgpu's WebGPU backend cannot request the
+// "subgroups" feature (missing from its feature table), yet burn's matmul and reduce kernels
+// emit `enable subgroups;` — so request it whenever the adapter has it; (2) those kernels
+// call subgroup operations from control flow that Chromium's uniformity analysis rejects —
+// so turn that diagnostic off in such shaders (the kernels are correct as written).
+if (self.navigator.gpu && self.GPUAdapter && self.GPUDevice) {
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = function (desc = {}) {
+    const features = new Set(desc.requiredFeatures || []);
+    if (this.features.has('subgroups')) features.add('subgroups');
+    return requestDevice.call(this, { ...desc, requiredFeatures: [...features] });
+  };
+  const createShaderModule = GPUDevice.prototype.createShaderModule;
+  GPUDevice.prototype.createShaderModule = function (desc) {
+    if (desc && typeof desc.code === 'string' && desc.code.includes('enable subgroups;') && !desc.code.includes('subgroup_uniformity')) {
+      desc = { ...desc, code: desc.code.replace('enable subgroups;', 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);') };
+    }
+    return createShaderModule.call(this, desc);
+  };
+}
+
+await init();
