@@ -2,6 +2,7 @@
 # Installs the build and test tools ActivScalar Explorer needs. Idempotent: skips what is present.
 # Tools go to ~/.cargo/bin, which must come before /usr/bin on PATH (Debian's binaryen 108 breaks the page).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 need_apt=()
@@ -23,5 +24,14 @@ have() { command -v "$1" >/dev/null && "$1" --version 2>/dev/null | grep -q "$2"
 have trunk 0.22.1 || cargo install trunk --version 0.22.1 --locked --ignore-rust-version
 # No --locked: one locked dependency of 0.2.130 is missing from the registry.
 have wasm-bindgen 0.2.130 || cargo install wasm-bindgen-cli --version 0.2.130
-have wasm-opt "version 116" || cargo install wasm-opt --version 0.116.1 --locked
+# wasm-opt 116 as Binaryen's own Node.js build (binaryen.js, pinned by scripts/tools/binaryen's
+# lock file): seconds to install, where `cargo install wasm-opt` compiles Binaryen's C++ for
+# minutes. It writes the same bytes as the native build.
+if ! have wasm-opt "version 116"; then
+  tools="$PWD/scripts/tools/binaryen"
+  (cd "$tools" && npm ci --no-audit --no-fund --silent)
+  mkdir -p "$HOME/.cargo/bin"
+  printf '#!/bin/sh\nexec node "%s/node_modules/binaryen/bin/wasm-opt" "$@"\n' "$tools" > "$HOME/.cargo/bin/wasm-opt"
+  chmod +x "$HOME/.cargo/bin/wasm-opt"
+fi
 echo "[setup] tools ready: $(trunk --version), $(wasm-bindgen --version), $(wasm-opt --version)"
