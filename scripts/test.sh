@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> [%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
 step "tools and default model"
 bash scripts/install-tools.sh
@@ -25,3 +25,4 @@ ls -l dist/*.wasm
 
 step "browser tests (headless Chromium, WebGPU via SwiftShader)"
 (cd tests/browser && npm ci --no-audit --no-fund --silent && npm test)
+step "all tests passed"
