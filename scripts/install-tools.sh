@@ -21,7 +21,10 @@ fi
 rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 have() { command -v "$1" >/dev/null && "$1" --version 2>/dev/null | grep -q "$2"; }
-have trunk 0.22.1 || cargo install trunk --version 0.22.1 --locked --ignore-rust-version
+# trunk's own release profile asks for fat LTO and a single codegen unit: a quarter of an hour on
+# two cores. A build tool needs neither, nor full optimisation.
+have trunk 0.22.1 || CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install trunk --version 0.22.1 --locked --ignore-rust-version
 # No --locked: one locked dependency of 0.2.130 is missing from the registry.
 have wasm-bindgen 0.2.130 || cargo install wasm-bindgen-cli --version 0.2.130
 # wasm-opt 116 as Binaryen's own Node.js build (binaryen.js, pinned by scripts/tools/binaryen's

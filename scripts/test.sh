@@ -13,11 +13,14 @@ bash scripts/fetch-model.sh
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy -D warnings"
-cargo clippy --workspace --all-targets -- -D warnings
-
-step "cargo test (native: unit + parity)"
-cargo test --workspace
+step "cargo test, linted by clippy -D warnings (native: unit + parity)"
+# clippy-driver is rustc with clippy's lints (what `cargo clippy` runs, there in check mode). As
+# the workspace's compiler it lints every workspace crate and target while the test build
+# compiles them, so the dependencies are built once instead of also being checked for a
+# separate `cargo clippy` (16 minutes on a fresh 2-core machine).
+RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver" \
+  CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" \
+  cargo test --workspace --all-targets
 
 step "trunk build --release (wasm)"
 trunk build --release

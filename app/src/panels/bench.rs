@@ -43,10 +43,12 @@ pub fn BenchPanel() -> impl IntoView {
             </div>
             <p class="hint" id="bench-status" aria-live="polite">{move || b.status.get()}</p>
             <Show when=move || !b.rows.with(Vec::is_empty)>
-                <table id="bench-table">
-                    <thead><tr><th>"workload"</th><th>"backend"</th><th>"first run ms"</th><th>"median ms"</th><th>"min"</th><th>"max"</th><th>"WebGPU / CPU"</th><th>"÷ W2"</th></tr></thead>
-                    <tbody>{move || table(&b.rows.get())}</tbody>
-                </table>
+                <div class="scroll-x">
+                    <table id="bench-table">
+                        <thead><tr><th>"workload"</th><th>"backend"</th><th>"first run ms"</th><th>"median ms"</th><th>"min"</th><th>"max"</th><th>"WebGPU / CPU"</th><th>"÷ W2"</th></tr></thead>
+                        <tbody>{move || table(&b.rows.get())}</tbody>
+                    </table>
+                </div>
                 <p class="hint" id="bench-workloads">{move || format!("Workloads: {}.", b.workloads.get())}</p>
                 <p id="bench-longest-block" data-ms=move || b.longest_block.get().map(|m| m.to_string())>
                     {move || b.longest_block.get().map(|m| format!("Longest time the page's thread was blocked during the benchmark: {m:.0} ms (tasks under 50 ms are not reported)."))}
