@@ -6,6 +6,7 @@ use std::sync::Arc;
 use activscalar_types::method::Method;
 use activscalar_types::model::WeightPrecision;
 use activscalar_types::options::{FitOptions, StepReport};
+use activscalar_types::readouts::BetaPoint;
 use activscalar_types::result::FitResult;
 use activscalar_types::sweep::Sweep;
 use activscalar_types::tasks::Row;
@@ -89,6 +90,8 @@ pub struct DialState {
     pub in_flight: RwSignal<bool>,
     /// Continuations (β = 0, β) and the β they were made at.
     pub text: RwSignal<Option<(String, String, f64)>>,
+    /// The dose-response on the test prompts (`Some(Ok(empty))` while it is measured).
+    pub curve: RwSignal<Option<Result<Vec<BetaPoint>, String>>>,
 }
 
 /// The benchmark's state.
@@ -131,6 +134,10 @@ pub struct Store {
     pub history: RwSignal<Vec<StepReport>>,
     /// What the last fit's end says.
     pub fit_message: RwSignal<Option<String>>,
+    /// Split seeds a Run fits on (1: the task's seed only; more: the next seeds too).
+    pub repeats: RwSignal<f64>,
+    /// The results of the last Run, one per split seed (the first is the one shown).
+    pub repeated: RwSignal<Vec<Arc<FitResult>>>,
     /// The result on display.
     pub result: RwSignal<Option<Shown>>,
     /// The latest sweep of each method.
@@ -166,6 +173,8 @@ impl Store {
             options: RwSignal::new(FitOptions::new(Method::ActivScalar)),
             history: RwSignal::new(Vec::new()),
             fit_message: RwSignal::new(None),
+            repeats: RwSignal::new(1.0),
+            repeated: RwSignal::new(Vec::new()),
             result: RwSignal::new(None),
             sweeps: RwSignal::new(Vec::new()),
             sweep_progress: RwSignal::new((0, 0)),
@@ -180,6 +189,7 @@ impl Store {
                 shown: RwSignal::new(None),
                 in_flight: RwSignal::new(false),
                 text: RwSignal::new(None),
+                curve: RwSignal::new(None),
             },
             bench: BenchState {
                 rows: RwSignal::new(Vec::new()),

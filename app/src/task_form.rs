@@ -1,6 +1,6 @@
 //! The task as the page edits it, and its translation to and from a [`TaskSpec`].
 
-use activscalar_types::tasks::{CCC_CONFLICTS, TaskSource, TaskSpec, custom};
+use activscalar_types::tasks::{CCC_CONFLICTS, DEFAULT_VALIDATION, TaskSource, TaskSpec, custom};
 
 /// Which task.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -52,6 +52,8 @@ pub struct TaskForm {
     pub seed: f64,
     /// Training share, percent.
     pub train_pct: f64,
+    /// Share of the training units held out for validation, percent.
+    pub validation_pct: f64,
     /// Custom rows as typed.
     pub custom_text: String,
 }
@@ -65,6 +67,7 @@ impl Default for TaskForm {
             ioi_rows: 120.0,
             seed: 0.0,
             train_pct: 50.0,
+            validation_pct: 100.0 * DEFAULT_VALIDATION,
             custom_text: CUSTOM_EXAMPLE.into(),
         }
     }
@@ -86,11 +89,13 @@ impl TaskForm {
                 conflicts: self.conflicts.clamp(1.0, 20.0) as usize,
             },
         };
-        Ok(TaskSpec::new(
+        let mut spec = TaskSpec::new(
             source,
             self.seed.max(0.0) as u64,
             (self.train_pct / 100.0).clamp(0.05, 0.95),
-        ))
+        );
+        spec.validation_fraction = (self.validation_pct / 100.0).clamp(0.0, 0.9);
+        Ok(spec)
     }
 
     /// The values that show `spec` (custom rows as JSON lines).
@@ -98,6 +103,7 @@ impl TaskForm {
         let mut f = TaskForm {
             seed: spec.seed as f64,
             train_pct: (spec.train_fraction * 100.0).round(),
+            validation_pct: (spec.validation_fraction * 100.0).round(),
             ..TaskForm::default()
         };
         match &spec.source {

@@ -1,10 +1,12 @@
-//! `activscalar eval`: re-measure a saved result (on its own task, or another one).
+//! `activscalar eval`: re-measure a saved result on its own task's splits, or on another task's
+//! rows that are held out from the fit (about none of its training entities).
 
 use std::path::PathBuf;
 
-use activscalar_core::metrics::{Minimality, evaluate};
-use activscalar_core::result::{EVAL_BATCH, intervention_for};
-use activscalar_core::tasks::prepare;
+use activscalar_core::metrics::{Minimality, beta_curve, evaluate};
+use activscalar_core::readouts::beta_grid;
+use activscalar_core::result::{EVAL_BATCH, check_positions, intervention_for};
+use activscalar_core::tasks::{Example, prepare};
 use anyhow::Result;
 
 use crate::model_arg::ModelArgs;
@@ -20,7 +22,8 @@ pub struct Args {
     #[command(flatten)]
     model: ModelArgs,
     /// Evaluate on this task (`ccc`, `ioi` or a file) instead of the result's own — e.g.
-    /// DynScalar on prompts of other lengths (`--context-free`).
+    /// DynScalar on prompts of other lengths (`--context-free`). Only rows about none of the
+    /// fit's training or validation entities (capitals, names) count.
     #[arg(long)]
     task: Option<String>,
     /// With --task ccc: the context-free prompt.
@@ -29,9 +32,19 @@ pub struct Args {
     /// With --task ccc: conflicting countries per capital.
     #[arg(long, default_value_t = activscalar_core::tasks::CCC_CONFLICTS)]
     conflicts: usize,
+    /// With --task ioi: rows to sample.
+    #[arg(long, default_value_t = 120)]
+    ioi_rows: usize,
     /// With --task: its seed.
     #[arg(long, default_value_t = 0)]
     task_seed: u64,
+    /// Also print the dose-response on the test (or held-out) prompts: mean LD and both
+    /// answers' probabilities for β from −2 to 2.
+    #[arg(long)]
+    beta_curve: bool,
+    /// Write the dose-response as JSON here (with --beta-curve).
+    #[arg(long)]
+    curve_out: Option<PathBuf>,
 }
 
 /// Runs `eval`.
@@ -47,40 +60,88 @@ pub fn run(args: Args) -> Result<()> {
             saved.weights
         );
     }
-    let spec = match &args.task {
-        Some(t) => TaskArgs {
-            task: t.clone(),
-            context_free: args.context_free,
-            conflicts: args.conflicts,
-            aligned_only: false,
-            ioi_rows: 120,
-            task_seed: args.task_seed,
-            train_fraction: 0.5,
-        }
-        .spec()?,
-        None => saved.task.clone(),
-    };
-    let task = prepare(&spec, &m.tokenizer, saved.theta.method.is_position_tied())?;
-    if let (Some(len), true) = (task.common_length(), saved.theta.method.is_position_tied()) {
-        anyhow::ensure!(
-            len == saved.theta.dims.positions,
-            "the task's prompts have {len} tokens but θ was learned for {}",
-            saved.theta.dims.positions
-        );
-    }
-    let all: Vec<_> = task.train.iter().chain(&task.test).cloned().collect();
-    let metrics = pollster::block_on(evaluate(&m.model, Some(&iv), &all, EVAL_BATCH))?;
+    let method = saved.theta.method;
+    let own = prepare(&saved.task, &m.tokenizer, method.is_position_tied())?;
     let host = pollster::block_on(iv.to_host())?;
-    println!("task: {} ({})", spec.name(), task.summary());
-    println!("{}", serde_json::to_string_pretty(&metrics)?);
+    let eval = |examples: &[Example]| {
+        pollster::block_on(evaluate(&m.model, Some(&iv), examples, EVAL_BATCH))
+    };
+    let held = match &args.task {
+        None => {
+            check_positions(&saved, &own)?;
+            println!("task: {} ({})", saved.task.name(), own.summary());
+            let mut splits = vec![("train", eval(&own.train)?)];
+            if !own.validation.is_empty() {
+                splits.push(("val", eval(&own.validation)?));
+            }
+            splits.push(("test", eval(&own.test)?));
+            let rows: Vec<_> = splits.iter().map(|(n, s)| (*n, s)).collect();
+            report::print_splits(&rows);
+            own.test.clone()
+        }
+        Some(t) => {
+            let spec = TaskArgs {
+                task: t.clone(),
+                context_free: args.context_free,
+                conflicts: args.conflicts,
+                aligned_only: false,
+                ioi_rows: args.ioi_rows,
+                task_seed: args.task_seed,
+                train_fraction: 0.5,
+                validation_fraction: 0.0,
+            }
+            .spec()?;
+            let other = prepare(&spec, &m.tokenizer, method.is_position_tied())?;
+            check_positions(&saved, &other)?;
+            let held = other.held_out_from(&own);
+            let all = other.all().count();
+            anyhow::ensure!(
+                !held.is_empty(),
+                "every row of the {} task is about an entity the fit was trained on",
+                spec.name()
+            );
+            println!(
+                "task: {} — {} held-out rows ({} of its {all} rows are about the fit's training or validation entities and are left out)",
+                spec.name(),
+                held.len(),
+                all - held.len()
+            );
+            report::print_splits(&[("held", &eval(&held)?)]);
+            held
+        }
+    };
+    if args.beta_curve {
+        let curve = pollster::block_on(beta_curve(&m.model, &iv, &held, &beta_grid()))?;
+        println!(
+            "\ndose-response on {} prompts:\n{:>6} {:>9} {:>8} {:>9} {:>9} {:>10}",
+            held.len(),
+            "β",
+            "mean LD",
+            "sd LD",
+            "p(y⁺)",
+            "p(y⁻)",
+            "LD > 0"
+        );
+        for p in &curve {
+            println!(
+                "{:>6.2} {:>9.3} {:>8.3} {:>9.4} {:>9.4} {:>9.1}%",
+                p.beta,
+                p.mean_ld,
+                p.sd_ld,
+                p.p_correct,
+                p.p_wrong,
+                100.0 * p.prefers_correct
+            );
+        }
+        if let Some(path) = &args.curve_out {
+            std::fs::write(path, serde_json::to_vec_pretty(&curve)?)?;
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    let mm = Minimality::of(iv.method, &iv.dims, &host, saved.options.tau);
     println!(
-        "{}",
-        serde_json::to_string_pretty(&Minimality::of(
-            iv.method,
-            &iv.dims,
-            &host,
-            saved.options.tau
-        ))?
+        "minimality: L1 {:.3}, {} parameters, {} of {} sites active (τ = {})",
+        mm.l1, mm.n_params, mm.active_sites, mm.n_sites, mm.tau
     );
     Ok(())
 }

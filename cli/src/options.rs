@@ -25,12 +25,15 @@ pub struct TaskArgs {
     /// IOI: number of rows to sample.
     #[arg(long, default_value_t = 120)]
     pub ioi_rows: usize,
-    /// Seed of the task's sampling and train/test split.
+    /// Seed of the task's sampling and train/validation/test split.
     #[arg(long, default_value_t = 0)]
     pub task_seed: u64,
-    /// Share of rows used for training.
+    /// Share of rows used for training (the rest is the test split).
     #[arg(long, default_value_t = 0.5)]
     pub train_fraction: f64,
+    /// Share of the training units held out as the validation split.
+    #[arg(long, default_value_t = activscalar_core::tasks::DEFAULT_VALIDATION)]
+    pub validation_fraction: f64,
 }
 
 impl TaskArgs {
@@ -50,8 +53,13 @@ impl TaskArgs {
                 }
             }
         };
+        anyhow::ensure!(
+            (0.0..1.0).contains(&self.validation_fraction),
+            "--validation-fraction must be at least 0 and below 1"
+        );
         let mut spec = TaskSpec::new(source, self.task_seed, self.train_fraction);
         spec.aligned_only = self.aligned_only;
+        spec.validation_fraction = self.validation_fraction;
         Ok(spec)
     }
 }

@@ -1,8 +1,10 @@
 //! `activscalar predict`: top-K next tokens after a prompt.
 
 use activscalar_core::hooks::Hooks;
+use activscalar_core::interventions::position_map;
 use activscalar_core::predict::predict_with;
 use activscalar_core::result::intervention_for;
+use activscalar_core::tasks::prepare;
 use anyhow::Result;
 
 use crate::model_arg::ModelArgs;
@@ -37,14 +39,30 @@ pub fn run(args: Args) -> Result<()> {
         Some(path) => {
             let r = report::read_result(path)?;
             let iv = intervention_for(&r, &m)?;
-            let n = m.tokenizer.encode(&args.prompt)?.len();
-            if r.theta.method.is_position_tied() && n != r.theta.dims.positions {
-                eprintln!(
-                    "note: θ covers {} positions, the prompt has {n} tokens; positions are matched from the start",
-                    r.theta.dims.positions
-                );
-            }
-            Some(iv.hooks(args.beta, None))
+            let tied = r.theta.method.is_position_tied();
+            let task = prepare(&r.task, &m.tokenizer, tied)?;
+            let row = task.all().find(|e| e.row.prompt == args.prompt);
+            let map = match row {
+                Some(e) => position_map(&[e], iv.dims.positions, m.model.device()),
+                None if tied && task.role_keyed => anyhow::bail!(
+                    "θ is tied to the roles of its task's template; --prompt must be one of the task's prompts, e.g. {:?}",
+                    task.test
+                        .first()
+                        .map(|e| e.row.prompt.as_str())
+                        .unwrap_or_default()
+                ),
+                None => {
+                    let n = m.tokenizer.encode(&args.prompt)?.len();
+                    if tied && n != r.theta.dims.positions {
+                        eprintln!(
+                            "note: θ covers {} positions, the prompt has {n} tokens; positions are matched from the start",
+                            r.theta.dims.positions
+                        );
+                    }
+                    None
+                }
+            };
+            Some(iv.hooks(args.beta, None).at_positions(map))
         }
         None => None,
     };

@@ -119,25 +119,16 @@ impl Workloads {
         let train: Vec<Example> = self
             .w2
             .iter()
-            .map(|(ids, pos, neg)| Example {
-                row: crate::tasks::Row {
+            .map(|(ids, pos, neg)| {
+                let row = crate::tasks::Row {
                     prompt: String::new(),
                     correct: String::new(),
                     wrong: String::new(),
-                },
-                ids: ids.clone(),
-                pos: *pos,
-                neg: *neg,
+                };
+                Example::positional(row, ids.clone(), *pos, *neg)
             })
             .collect();
-        PreparedTask {
-            length_groups: [(train[0].ids.len(), train.len())].into(),
-            aligned_on: String::new(),
-            train,
-            test: Vec::new(),
-            dropped: Vec::new(),
-            other_lengths: 0,
-        }
+        PreparedTask::positional(train, Vec::new())
     }
 }
 

@@ -10,8 +10,7 @@ pub use activscalar_types::options::{FitOptions, L1Mode, StepReport, StopReason}
 
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
-use crate::interventions::{Dims, Intervention, Method};
-use crate::metrics::batches_by_length;
+use crate::interventions::{Dims, Intervention, Method, position_map};
 use crate::models::{Model, TokenBatch};
 use crate::objective::{Targets, effectiveness, kl_non_answer, logit_diff};
 use crate::optim::{Adam, AdamConfig};
@@ -22,6 +21,7 @@ struct PreparedBatch {
     tokens: TokenBatch,
     targets: Targets,
     mask: Option<Tensor<3>>,
+    positions: Option<Tensor<3>>,
 }
 
 /// The loss of one batch and its parts (all but `total` detached).
@@ -38,13 +38,15 @@ pub struct LossParts {
     pub logit_diffs: Vec<Tensor<1>>,
 }
 
-/// L = Σ_β (L_E,β + λ_F·L_F,β) (+ λ_M·‖θ‖₁ when L1 is a loss term) on one batch.
+/// L = Σ_β (L_E,β + λ_F·L_F,β) (+ λ_M·‖θ‖₁ when L1 is a loss term) on one batch. `mask` is
+/// DynScalar's padding mask, `positions` the batch's position → key map
+/// ([`position_map`](crate::interventions::position_map)).
 pub fn batch_loss(
     model: &Model,
     iv: &Intervention,
     tokens: &TokenBatch,
     targets: &Targets,
-    mask: Option<Tensor<3>>,
+    (mask, positions): (Option<Tensor<3>>, Option<Tensor<3>>),
     o: &FitOptions,
 ) -> Result<LossParts> {
     let (mut total, mut eff, mut faith, mut lds) = (
@@ -55,7 +57,7 @@ pub fn batch_loss(
     );
     let add = |acc: Option<Tensor<1>>, t: Tensor<1>| Some(acc.map_or(t.clone(), |a| a + t));
     for &beta in o.directions.betas() {
-        let hooks = iv.hooks(beta, mask.clone());
+        let hooks = iv.hooks(beta, mask.clone()).at_positions(positions.clone());
         let logits = model.logits_last(tokens, Some(&hooks))?;
         let e = effectiveness(o.effectiveness, logits.clone(), targets, beta, o.margin);
         let f = kl_non_answer(logits.clone(), targets).mean();
@@ -106,16 +108,16 @@ pub struct Fitter<'m> {
     pub history: Vec<StepReport>,
 }
 
-/// θ's shape for `task` on `model` (positions from the common prompt length).
+/// θ's shape for `task` on `model` (positions: the task's position keys).
 pub fn dims_for(model: &Model, task: &PreparedTask, method: Method) -> Result<Dims> {
     let positions = if method.is_position_tied() {
-        task.common_length().ok_or_else(|| {
-            CoreError::Input(format!(
-                "{} needs prompts of equal token length; this task has lengths {:?} (prepare it for this method)",
+        if task.keys.is_empty() {
+            return Err(CoreError::Input(format!(
+                "{} ties θ to positions, and this task was prepared without position keys (prepare it for this method)",
                 method.as_str(),
-                task.length_groups.keys().collect::<Vec<_>>()
-            ))
-        })?
+            )));
+        }
+        task.keys.len()
     } else {
         0
     };
@@ -160,24 +162,20 @@ impl<'m> Fitter<'m> {
         } else {
             opts.batch_size
         };
-        let batches = if opts.method.is_position_tied() {
-            batches_by_length(&task.train, batch_size)
-        } else {
-            // DynScalar: mixed lengths in one padded batch.
-            task.train
-                .chunks(batch_size.max(1))
-                .map(|c| c.iter().collect())
-                .collect()
-        };
-        let batches = batches
-            .into_iter()
-            .map(|b: Vec<&Example>| {
+        // Prompts of different lengths share a right-padded batch: padding positions map to no
+        // key (position-tied θ leaves them alone) and are masked for DynScalar.
+        let batches = task
+            .train
+            .chunks(batch_size.max(1))
+            .map(|b| {
+                let b: Vec<&Example> = b.iter().collect();
                 let ids: Vec<Vec<u32>> = b.iter().map(|e| e.ids.clone()).collect();
                 let tokens = TokenBatch::new(&ids, device)?;
                 let base = model.logits_last(&tokens, None)?;
                 Ok(PreparedBatch {
                     targets: Targets::new(&b, base, device),
                     mask: padding_mask(&tokens),
+                    positions: position_map(&b, dims.positions, device),
                     tokens,
                 })
             })
@@ -322,7 +320,7 @@ impl<'m> Fitter<'m> {
             &self.iv,
             &b.tokens,
             &b.targets,
-            b.mask.clone(),
+            (b.mask.clone(), b.positions.clone()),
             o,
         )?;
         let mut summary = vec![
@@ -483,24 +481,15 @@ fn split_sizes(flat: Vec<f32>, sizes: &[usize]) -> Vec<Vec<f32>> {
 /// kernels up front — in the browser this happens while the page says so, not at the first
 /// click. Two 4-token prompts; θ is discarded.
 pub async fn warm_up(model: &Model) -> Result<()> {
-    let example = |k: u32| Example {
-        row: crate::tasks::Row {
+    let example = |k: u32| {
+        let row = crate::tasks::Row {
             prompt: String::new(),
             correct: String::new(),
             wrong: String::new(),
-        },
-        ids: vec![k, k + 1, k + 2, k + 3],
-        pos: 1,
-        neg: 2,
+        };
+        Example::positional(row, vec![k, k + 1, k + 2, k + 3], 1, 2)
     };
-    let task = PreparedTask {
-        train: vec![example(0), example(1)],
-        test: Vec::new(),
-        dropped: Vec::new(),
-        other_lengths: 0,
-        length_groups: [(4, 2)].into(),
-        aligned_on: String::new(),
-    };
+    let task = PreparedTask::positional(vec![example(0), example(1)], Vec::new());
     let mut opts = FitOptions::new(Method::ActivScalar);
     opts.steps = 1;
     let mut fitter = Fitter::new(model, &task, opts, None)?;
@@ -529,21 +518,9 @@ mod tests {
             wrong: String::new(),
         };
         let train: Vec<Example> = (0..6)
-            .map(|i| Example {
-                row: row.clone(),
-                ids: vec![1 + i, 2, 3, 4],
-                pos: 5,
-                neg: 6,
-            })
+            .map(|i| Example::positional(row.clone(), vec![1 + i, 2, 3, 4], 5, 6))
             .collect();
-        PreparedTask {
-            length_groups: [(4, 6)].into(),
-            aligned_on: String::new(),
-            train,
-            test: Vec::new(),
-            dropped: Vec::new(),
-            other_lengths: 0,
-        }
+        PreparedTask::positional(train, Vec::new())
     }
 
     #[test]

@@ -7,7 +7,7 @@
 pub mod bench;
 pub mod engine;
 pub use activscalar_formats::error;
-pub use activscalar_types::{export, permalink, rng, validate};
+pub use activscalar_types::{export, permalink, readouts, rng, validate};
 pub mod fit;
 pub mod hooks;
 pub mod interventions;

@@ -4,7 +4,7 @@
 use burn::tensor::activation::softmax;
 use burn::tensor::{Int, Tensor, TensorData};
 
-pub use activscalar_types::metrics::{DirectionMetrics, Minimality, SplitMetrics};
+pub use activscalar_types::metrics::{DirectionMetrics, Minimality, SplitMetrics, mean_sd};
 
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
@@ -47,12 +47,15 @@ pub async fn evaluate(
         let ids: Vec<Vec<u32>> = batch.iter().map(|e| e.ids.clone()).collect();
         let (base, plus, minus) = match iv {
             Some(iv) => {
+                let map = interventions::position_map(&batch, iv.dims.positions, device);
                 let tripled: Vec<Vec<u32>> = ids.iter().chain(&ids).chain(&ids).cloned().collect();
                 let betas: Vec<f32> = [0.0, 1.0, -1.0]
                     .iter()
                     .flat_map(|&b| std::iter::repeat_n(b, n))
                     .collect();
-                let hooks = iv.hooks_with(Strength::per_prompt(&betas, device), None);
+                let hooks = iv
+                    .hooks_with(Strength::per_prompt(&betas, device), None)
+                    .at_positions(map.map(|m| m.repeat_dim(0, 3)));
                 let logits =
                     model.logits_last(&TokenBatch::new(&tripled, device)?, Some(&hooks))?;
                 (
@@ -168,9 +171,10 @@ pub async fn site_effects(
     let mut order: Vec<usize> = (0..cells.len()).collect();
     order.sort_by_key(|&i| (site_layer(cells[i]).1, i));
     let mut sums = vec![0.0f64; cells.len()];
-    let all = iv.hooks(1.0, None);
     for batch in batches_by_length(examples, batch_size) {
         let n = batch.len();
+        let map = interventions::position_map(&batch, positions, device);
+        let all = iv.hooks(1.0, None).at_positions(map.clone());
         let ids: Vec<Vec<u32>> = batch.iter().map(|e| e.ids.clone()).collect();
         let tokens = TokenBatch::new(&ids, device)?;
         let answers =
@@ -184,7 +188,9 @@ pub async fn site_effects(
             x = model.run_blocks(x, at..from, Some(&all));
             at = from;
             let rows: Vec<Vec<u32>> = (0..k).flat_map(|_| ids.iter().cloned()).collect();
-            let mut hooks = iv.hooks(1.0, None);
+            let mut hooks = iv
+                .hooks(1.0, None)
+                .at_positions(map.clone().map(|m| m.repeat_dim(0, k)));
             // One keep-mask per (site, layer) that holds a cell of this pass.
             let mut masks: Vec<((usize, usize), Vec<f32>)> = Vec::new();
             for (j, &i) in pass.iter().enumerate() {
@@ -232,5 +238,82 @@ pub async fn site_effects(
         .iter()
         .zip(sums)
         .map(|(&cell, sum)| (cell, full - sum / total))
+        .collect())
+}
+
+/// Most prompts in one forward pass of [`beta_curve`] (β values × prompts).
+const CURVE_ROWS: usize = 96;
+
+/// θ's dose-response on `examples`: at every β of `betas`, the mean and sd of LD and the mean
+/// probabilities of both answers. Several β run as one batched pass (one β per prompt copy).
+pub async fn beta_curve(
+    model: &Model,
+    iv: &Intervention,
+    examples: &[Example],
+    betas: &[f64],
+) -> Result<Vec<crate::readouts::BetaPoint>> {
+    let device = model.device();
+    // Per β: every prompt's (LD, p⁺, p⁻).
+    let mut per_beta: Vec<Vec<[f64; 3]>> = vec![Vec::new(); betas.len()];
+    for batch in batches_by_length(examples, CURVE_ROWS) {
+        let n = batch.len();
+        let ids: Vec<Vec<u32>> = batch.iter().map(|e| e.ids.clone()).collect();
+        let map = interventions::position_map(&batch, iv.dims.positions, device);
+        let per_pass = (CURVE_ROWS / n).max(1);
+        for (chunk_at, chunk) in betas.chunks(per_pass).enumerate() {
+            let k = chunk.len();
+            let rows: Vec<Vec<u32>> = (0..k).flat_map(|_| ids.iter().cloned()).collect();
+            let b: Vec<f32> = chunk
+                .iter()
+                .flat_map(|&b| std::iter::repeat_n(b as f32, n))
+                .collect();
+            let hooks = iv
+                .hooks_with(Strength::per_prompt(&b, device), None)
+                .at_positions(map.clone().map(|m| m.repeat_dim(0, k)));
+            let logits = model.logits_last(&TokenBatch::new(&rows, device)?, Some(&hooks))?;
+            let index = |f: fn(&Example) -> u32| {
+                let all: Vec<i64> = (0..k)
+                    .flat_map(|_| batch.iter().map(move |e| f(e) as i64))
+                    .collect();
+                Tensor::<2, Int>::from_data(TensorData::new(all, [k * n, 1]), device)
+            };
+            let (pos, neg) = (index(|e| e.pos), index(|e| e.neg));
+            let p = softmax(logits.clone(), 1);
+            let parts = vec![
+                (logits.clone().gather(1, pos.clone()) - logits.gather(1, neg.clone()))
+                    .reshape([k * n]),
+                p.clone().gather(1, pos).reshape([k * n]),
+                p.gather(1, neg).reshape([k * n]),
+            ];
+            let host = read(Tensor::cat(parts, 0)).await?;
+            for j in 0..k {
+                for i in 0..n {
+                    let at = j * n + i;
+                    per_beta[chunk_at * per_pass + j].push([
+                        host[at] as f64,
+                        host[k * n + at] as f64,
+                        host[2 * k * n + at] as f64,
+                    ]);
+                }
+            }
+        }
+    }
+    Ok(betas
+        .iter()
+        .zip(per_beta)
+        .map(|(&beta, v)| {
+            let m = v.len().max(1) as f64;
+            let mean = |c: usize| v.iter().map(|x| x[c]).sum::<f64>() / m;
+            let ld = mean(0);
+            let var = v.iter().map(|x| (x[0] - ld).powi(2)).sum::<f64>() / (m - 1.0).max(1.0);
+            crate::readouts::BetaPoint {
+                beta,
+                mean_ld: ld,
+                sd_ld: var.sqrt(),
+                p_correct: mean(1),
+                p_wrong: mean(2),
+                prefers_correct: v.iter().filter(|x| x[0] > 0.0).count() as f64 / m,
+            }
+        })
         .collect())
 }

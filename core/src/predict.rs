@@ -57,12 +57,30 @@ pub async fn predict_with(
 
 /// Indices of the `k` largest values, largest first (NaN sorts last).
 pub fn top_k(values: &[f32], k: usize) -> Vec<usize> {
+    // A total order (NaN as −∞): sorting with a partial one may panic.
+    let key = |i: usize| match values[i] {
+        v if v.is_nan() => f32::NEG_INFINITY,
+        v => v,
+    };
     let mut idx: Vec<usize> = (0..values.len()).collect();
-    idx.sort_by(|&a, &b| {
-        values[b]
-            .partial_cmp(&values[a])
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    idx.sort_by(|&a, &b| key(b).total_cmp(&key(a)).then(a.cmp(&b)));
     idx.truncate(k);
     idx
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn top_k_orders_nan_last_without_panicking() {
+        let mut v: Vec<f32> = (0..200).map(|i| ((i * 37) % 101) as f32).collect();
+        for i in (0..200).step_by(3) {
+            v[i] = f32::NAN;
+        }
+        let top = super::top_k(&v, 5);
+        assert_eq!(
+            top.iter().map(|&i| v[i]).collect::<Vec<_>>(),
+            [100.0, 99.0, 98.0, 97.0, 96.0]
+        );
+        assert!(super::top_k(&[f32::NAN, 1.0], 2) == [1, 0]);
+    }
 }

@@ -32,6 +32,31 @@ pub fn intervention_for(r: &FitResult, m: &LoadedModel) -> Result<Intervention> 
     )
 }
 
+/// Checks that `r`'s θ applies to `task`'s prompts: a position-tied θ needs the same position
+/// keys (the same template roles, or as many absolute positions).
+pub fn check_positions(r: &FitResult, task: &PreparedTask) -> Result<()> {
+    if !r.theta.method.is_position_tied() {
+        return Ok(());
+    }
+    let theta = &r.position_tokens;
+    let same = if task.role_keyed {
+        task.keys == *theta
+    } else {
+        task.keys.len() == r.theta.dims.positions
+    };
+    if same && task.keys.len() == r.theta.dims.positions {
+        return Ok(());
+    }
+    let first = |k: &[String]| k.iter().take(6).cloned().collect::<String>();
+    Err(crate::error::CoreError::Input(format!(
+        "θ is tied to {} position keys ({}…), these prompts have {} ({}…): a position-tied θ applies only to prompts of the template it was learned on",
+        r.theta.dims.positions,
+        first(theta),
+        task.keys.len(),
+        first(&task.keys)
+    )))
+}
+
 /// Prepares `spec` for `opts.method` and runs a full fit; `on_step` is awaited after each
 /// step and ends the fit (keeping its best θ) when it returns `true`. Returns the complete
 /// result.
@@ -60,13 +85,15 @@ pub async fn run_fit(
 pub struct Evaluation {
     /// Metrics on the training split.
     pub train: SplitMetrics,
+    /// Metrics on the validation split, when the task has one.
+    pub validation: Option<SplitMetrics>,
     /// Metrics on the held-out split.
     pub test: SplitMetrics,
     /// Effects of the (at most [`EFFECT_CELLS`]) largest ActivScalar cells, on the test split.
     pub site_effects: Vec<SiteEffect>,
 }
 
-/// Evaluates θ (`iv`, with its host copy `host`) on `task`: metrics of both splits, and the
+/// Evaluates θ (`iv`, with its host copy `host`) on `task`: metrics of every split, and the
 /// effects of the largest cells above `tau` on the test split.
 pub async fn evaluate_fit(
     model: &Model,
@@ -76,11 +103,16 @@ pub async fn evaluate_fit(
     tau: f32,
 ) -> Result<Evaluation> {
     let train = evaluate(model, Some(iv), &task.train, EVAL_BATCH).await?;
+    let validation = match task.validation.is_empty() {
+        true => None,
+        false => Some(evaluate(model, Some(iv), &task.validation, EVAL_BATCH).await?),
+    };
     let test = evaluate(model, Some(iv), &task.test, EVAL_BATCH).await?;
     let cells = largest_cells(iv, host, tau, EFFECT_CELLS);
     let effects = effects_of(model, iv, host, &cells, &task.test, test.plus.mean_ld).await?;
     Ok(Evaluation {
         train,
+        validation,
         test,
         site_effects: effects,
     })
@@ -132,16 +164,20 @@ pub async fn finish(
     let host = iv.to_host().await?;
     let Evaluation {
         train,
+        validation,
         test,
         site_effects,
     } = evaluate_fit(&m.model, &iv, &host, task, opts.tau).await?;
     let dims = iv.dims;
-    let position_tokens = task
-        .test
-        .first()
-        .or(task.train.first())
-        .map(|e| e.ids.iter().map(|&t| m.tokenizer.token_text(t)).collect())
-        .unwrap_or_default();
+    let position_tokens = if iv.method.is_position_tied() {
+        task.keys.clone()
+    } else {
+        task.test
+            .first()
+            .or(task.train.first())
+            .map(|e| e.ids.iter().map(|&t| m.tokenizer.token_text(t)).collect())
+            .unwrap_or_default()
+    };
     Ok(FitResult {
         format_version: FORMAT_VERSION,
         model: ModelFingerprint::of(&m.info),
@@ -154,6 +190,7 @@ pub async fn finish(
         weights: m.model.precision(),
         seconds,
         train,
+        validation,
         test,
         site_effects,
         position_tokens,

@@ -1,7 +1,7 @@
 //! Running a λ_M sweep (docs/METHOD.md, "Sweeps"): a fit at every λ_M of a log grid, each
 //! warm-started from the previous, smaller λ_M, recorded as a [`Sweep`].
 
-pub use activscalar_types::sweep::{ComponentTrace, Sweep, log_grid};
+pub use activscalar_types::sweep::{ComponentTrace, SELECTION_BAR, Sweep, log_grid};
 
 use crate::error::Result;
 use crate::fit::{FitOptions, Fitter, StepReport};

@@ -26,29 +26,20 @@ fn vec(t: Tensor<1>) -> Vec<f32> {
 fn random_examples(n: usize, len: usize, seed: u64, vocab: usize) -> Vec<Example> {
     let mut rng = Rng::new(seed);
     (0..n)
-        .map(|i| Example {
-            row: Row {
+        .map(|i| {
+            let row = Row {
                 prompt: format!("p{i}"),
                 correct: "a".into(),
                 wrong: "b".into(),
-            },
-            ids: (0..len).map(|_| 1 + rng.below(vocab - 1) as u32).collect(),
-            pos: 0,
-            neg: 0,
+            };
+            let ids = (0..len).map(|_| 1 + rng.below(vocab - 1) as u32).collect();
+            Example::positional(row, ids, 0, 0)
         })
         .collect()
 }
 
 fn task(train: Vec<Example>, test: Vec<Example>) -> PreparedTask {
-    let len = train[0].ids.len();
-    PreparedTask {
-        length_groups: [(len, train.len() + test.len())].into(),
-        aligned_on: String::new(),
-        train,
-        test,
-        dropped: vec![],
-        other_lengths: 0,
-    }
+    PreparedTask::positional(train, test)
 }
 
 fn dims(m: &LoadedModel, positions: usize) -> Dims {
@@ -179,7 +170,7 @@ fn gradient_matches_finite_differences() {
     let host = pollster::block_on(theta.to_host()).unwrap();
     let loss_at = |values: &[Vec<f32>]| {
         let iv = Intervention::from_host(Method::ActivScalar, d, values, device).unwrap();
-        vec(batch_loss(&m.model, &iv, &batch, &t, None, &opts)
+        vec(batch_loss(&m.model, &iv, &batch, &t, (None, None), &opts)
             .unwrap()
             .total)[0] as f64
     };
@@ -192,7 +183,7 @@ fn gradient_matches_finite_differences() {
         dims: d,
         leaves: vec![leaf.clone()],
     };
-    let grads = batch_loss(&m.model, &iv, &batch, &t, None, &opts)
+    let grads = batch_loss(&m.model, &iv, &batch, &t, (None, None), &opts)
         .unwrap()
         .total
         .backward();
@@ -532,5 +523,79 @@ fn batched_site_effects_equal_zeroing_each_cell_alone() {
             (effect - want).abs() < 1e-4,
             "cell {cell}: batched {effect}, alone {want}"
         );
+    }
+}
+
+/// Role keys: prompts of different lengths in one padded batch, each position reading θ at its
+/// key through the position map, give exactly the logits of each prompt alone with θ laid out
+/// by absolute position (α[p] = α_key[key(p)], v likewise).
+#[test]
+fn keyed_positions_in_a_padded_batch_match_each_prompt_alone() {
+    let m = tiny();
+    let device = m.model.device();
+    let n_keys = 5;
+    // Lengths 4, 6 and 5; positions share keys 0, 1 and 4, and 2–3 cover a slot of 1–3 tokens.
+    let key_lists: [Vec<u32>; 3] = [
+        vec![0, 1, 3, 4],
+        vec![0, 1, 2, 2, 3, 4],
+        vec![0, 1, 2, 3, 4],
+    ];
+    let mut examples = random_examples(3, 6, 9, 300);
+    for (e, keys) in examples.iter_mut().zip(&key_lists) {
+        e.ids.truncate(keys.len());
+        e.keys = keys.clone();
+    }
+    let refs: Vec<&Example> = examples.iter().collect();
+    let ids: Vec<Vec<u32>> = examples.iter().map(|e| e.ids.clone()).collect();
+    let batch = TokenBatch::new(&ids, device).unwrap();
+    let map = interventions::position_map(&refs, n_keys, device);
+    assert!(map.is_some(), "non-positional keys need a map");
+    for method in [Method::ActivScalar, Method::SteerVec] {
+        let keyed = random_theta(method, dims(&m, n_keys), 0.3, 4, device);
+        let keyed_host = pollster::block_on(keyed.to_host()).unwrap();
+        let batched = vec(m
+            .model
+            .logits_last(
+                &batch,
+                Some(&keyed.hooks(1.0, None).at_positions(map.clone())),
+            )
+            .unwrap()
+            .reshape([-1]));
+        let vocab = batched.len() / examples.len();
+        for (i, e) in examples.iter().enumerate() {
+            let d = dims(&m, e.ids.len());
+            let width = if method == Method::SteerVec {
+                d.d_model
+            } else {
+                1
+            };
+            // Absolute layout: cell (site·layer, p) takes the keyed cell (site·layer, key(p)).
+            let abs: Vec<f32> = (0..d.sites * d.layers)
+                .flat_map(|sl| {
+                    let host = &keyed_host[0];
+                    e.keys.iter().flat_map(move |&k| {
+                        let at = (sl * n_keys + k as usize) * width;
+                        host[at..at + width].to_vec()
+                    })
+                })
+                .collect();
+            let alone = Intervention::from_host(method, d, &[abs], device).unwrap();
+            let one = TokenBatch::new(std::slice::from_ref(&e.ids), device).unwrap();
+            let want = vec(m
+                .model
+                .logits_last(&one, Some(&alone.hooks(1.0, None)))
+                .unwrap()
+                .reshape([-1]));
+            let got = &batched[i * vocab..(i + 1) * vocab];
+            let worst = want
+                .iter()
+                .zip(got)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(
+                worst < 1e-4,
+                "{method:?} prompt {i}: logits differ by {worst}"
+            );
+        }
     }
 }

@@ -253,3 +253,37 @@ fn a_steervec_or_dynscalar_result_with_no_width_is_refused() {
         });
     }
 }
+
+/// A position-tied θ is refused, with a message, on prompts whose position keys are not its
+/// own; DynScalar applies to any prompts.
+#[test]
+fn position_tied_theta_is_refused_on_prompts_with_other_keys() {
+    let m = tiny();
+    let r = fit(&m, Method::ActivScalar);
+    let own = activscalar_core::tasks::prepare(&r.task, &m.tokenizer, true).unwrap();
+    activscalar_core::result::check_positions(&r, &own).unwrap();
+    let rows = [
+        "kfjdqpwo", "zmxntyru", "hglavbce", "wqkjplmo", "kfjdzmxn", "tyruwqkj",
+    ]
+    .iter()
+    .map(|p| Row {
+        prompt: p.to_string(),
+        correct: "a".into(),
+        wrong: "b".into(),
+    })
+    .collect();
+    let longer = TaskSpec::new(TaskSource::Custom { rows }, 1, 0.5);
+    let other = activscalar_core::tasks::prepare(&longer, &m.tokenizer, true).unwrap();
+    let e = activscalar_core::result::check_positions(&r, &other).unwrap_err();
+    assert!(
+        e.to_string().contains(&format!(
+            "θ is tied to {} position keys",
+            r.theta.dims.positions
+        )) && e
+            .to_string()
+            .contains("applies only to prompts of the template it was learned on"),
+        "{e}"
+    );
+    let d = fit(&m, Method::DynScalar);
+    activscalar_core::result::check_positions(&d, &other).unwrap();
+}

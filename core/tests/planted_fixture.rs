@@ -127,12 +127,7 @@ fn planted_fixture_is_current_and_flips() {
         0.5,
     );
     let task = prepare(&spec, &m.tokenizer, true).unwrap();
-    assert_eq!(
-        task.train.len() + task.test.len(),
-        ROWS,
-        "{}",
-        task.summary()
-    );
+    assert_eq!(task.all().count(), ROWS, "{}", task.summary());
     let mut o = FitOptions::new(Method::ActivScalar);
     (o.steps, o.lambda_m, o.lr, o.lambda_f) = (50, 0.001, 0.1, 0.2);
     let mut fit = Fitter::new(&m.model, &task, o, None).unwrap();

@@ -145,3 +145,33 @@ fn a_tokenizer_json_that_disagrees_with_the_ggufs_own_is_refused() {
         "{err}"
     );
 }
+
+/// A sparse vocabulary whose ids run past the embedding's rows is refused when it loads, not
+/// read out of bounds at the first prompt that uses such a token.
+#[test]
+fn a_tokenizer_with_ids_past_the_embedding_is_refused() {
+    let dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures/tiny-llama");
+    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+    let json = String::from_utf8(read("tokenizer.json")).unwrap();
+    let sparse = json.replacen("\"!\": 1,", "\"!\": 100000,", 1);
+    assert_ne!(
+        sparse, json,
+        "the fixture's vocabulary changed: update this test"
+    );
+    let files = vec![
+        NamedBytes::new("config.json", read("config.json")),
+        NamedBytes::new("tokenizer.json", sparse.into_bytes()),
+        NamedBytes::new("model.safetensors", read("model.safetensors")),
+    ];
+    let err = load_model_on(ModelFiles::from_named(files).unwrap(), &Engine::cpu(), F32)
+        .err()
+        .expect("a tokenizer with ids past the embedding was accepted")
+        .to_string();
+    assert!(
+        err.contains(
+            "the tokenizer has a token id 100000, but the model's embedding has only 320 rows"
+        ),
+        "{err}"
+    );
+}

@@ -64,7 +64,7 @@ test('bad model files, bad task rows, a non-finite fit and a foreign result: cle
   await expectAttr(page, 'data-task', 'ready', () => page.click('#check-task'));
   const check = await page.textContent('#task-check');
   assert.match(check, /2 rows dropped \(answers must be single, different tokens\)/);
-  assert.match(check, /1 rows set aside: this method needs prompts aligned token by token \(lengths \[\d+, \d+\]\); the largest aligned group is used/);
+  assert.match(check, /1 rows set aside: rows without a template are matched by absolute position, so only one prompt length is used \(lengths \[\d+, \d+\]\); the largest group is used/);
   await page.click('#task-check summary');
   const reasons = await page.textContent('#task-check ul');
   assert.match(reasons, /empty answer/);

@@ -49,7 +49,7 @@ async function fitPlanted(context) {
   await page.fill('#custom-rows', planted);
   await page.click('#check-task');
   await waitAttr(page, 'data-task', 'ready');
-  assert.match(await page.textContent('#task-check'), /8 train, 8 test/);
+  assert.match(await page.textContent('#task-check'), /6 train, 2 validation, 8 test/);
   // The settings core/tests/planted_fixture.rs checks natively.
   for (const [id, v] of [['#lambda-m', '0.001'], ['#lambda-f', '0.2'], ['#lr', '0.1'], ['#steps', '50']]) {
     await page.fill(id, v);
@@ -113,6 +113,12 @@ test('a fit flips the planted task, draws named heatmap cells, and the β dial m
   await page.click('#continue');
   await waitAttr(page, 'data-continuation', 'ready', 120_000);
   assert.equal(await page.$$eval('#continuation dd', (d) => d.length), 2);
+  // The dose-response: p(correct) rises with β and crosses the base model's at β = 0.
+  await page.click('#draw-curve');
+  await waitAttr(page, 'data-curve', 'ready', 120_000);
+  const pCorrect = await page.$$eval('#dose-p polyline', (ls) => ls[0].getAttribute('points').split(' ').map((xy) => Number(xy.split(',')[1])));
+  assert.equal(pCorrect.length, 17);
+  assert.ok(pCorrect[16] < pCorrect[0], `p(correct) drawn higher at β = 2 than at β = −2 (SVG y grows downwards): ${pCorrect}`);
   await screenshot(page, 'explorer-fit');
   assert.deepEqual(errors, []);
   fitted = { context, page, cells };
@@ -130,6 +136,7 @@ test('a λ_M sweep on the same task draws the trade-off curve and the drop-out o
   assert.equal(await page.$$eval('#tradeoff-acc circle', (c) => c.length), 3);
   const bars = await page.$$eval('#dropout-chart .bar-row', (r) => r.map((x) => x.dataset.hook));
   assert.ok(bars.length >= 1 && bars.every((h) => /^blocks\.\d\.hook_(attn|mlp)_out$/.test(h)), String(bars));
+  assert.match(await page.textContent('#sweep-chosen'), /activscalar: (chosen on validation .* λ_M = \d|no point reaches 95 % validation flips)/);
   await screenshot(page, 'explorer-sweep');
 });
 

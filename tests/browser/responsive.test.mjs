@@ -1,6 +1,6 @@
 // The page never freezes: with the default model (SmolLM2-135M, where every forward pass takes
-// long enough to show), loading, a task check, a fit with its evaluation, the β dial and a
-// λ_M sweep all run in the model worker, and the page's own thread is never blocked for more
+// long enough to show), loading, a task check, fits on two split seeds with their evaluation,
+// the β dial, its dose-response and a λ_M sweep all run in the model worker, and the page's own thread is never blocked for more
 // than 200 ms at a time — measured by the browser's Long Tasks API (and a timer that should
 // fire every 20 ms, as a check against gross freezes). The page's CPU backend (no WebGPU) keeps this test's time in CI's budget.
 import { test } from 'node:test';
@@ -72,22 +72,31 @@ test('load, task check, fit + evaluation, β dial and sweep on the default model
   await page.fill('#custom-rows', ROWS);
   await page.click('#check-task');
   await waitDone(page, 'data-task');
-  assert.match(await page.textContent('#task-check'), /[1-9] train, [1-9] test/);
+  assert.match(await page.textContent('#task-check'), /[1-9] train, [1-9] validation, [1-9] test/);
   await stalls(page, 'the task check');
 
-  await page.fill('#steps', '3');
-  await page.dispatchEvent('#steps', 'change');
+  // Two split seeds: two fits in a row, and their mean ± sd.
+  for (const [id, v] of [['#steps', '3'], ['#repeats', '2']]) {
+    await page.fill(id, v);
+    await page.dispatchEvent(id, 'change');
+  }
   await page.click('#run-fit');
   // Live progress while the worker computes: the status line advances step by step.
   await page.waitForFunction(() => /step 1 /.test(document.querySelector('#fit-status')?.textContent ?? ''));
   await waitDone(page, 'data-fit');
   assert.match(await page.textContent('#result-summary'), /3 steps/);
-  await stalls(page, 'the fit and its evaluation');
+  assert.match(await page.textContent('#repeats-table caption'), /Mean ± sd over 2 split seeds \(0, 1\)/);
+  assert.match(await page.textContent('#repeats-table'), /test flips β=−1\d+\.\d ± \d+\.\d %/);
+  await stalls(page, 'the fits and their evaluation');
 
   await page.waitForSelector('body[data-steer]');
   await page.$eval('#beta', (el) => { el.value = '-1'; el.dispatchEvent(new Event('input', { bubbles: true })); });
   await page.waitForFunction(() => document.body.dataset.steer === '-1.00');
   await stalls(page, 'the β dial');
+  await page.click('#draw-curve');
+  await waitDone(page, 'data-curve');
+  assert.equal(await page.$$eval('#dose-ld circle', (c) => c.length), 3 * 17, 'mean LD ± sd at 17 values of β');
+  await stalls(page, 'the dose-response');
 
   for (const [id, v] of [['#grid-min', '0.01'], ['#grid-max', '0.1'], ['#grid-points', '2'], ['#sweep-steps', '1']]) {
     await page.fill(id, v);

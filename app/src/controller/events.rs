@@ -86,6 +86,10 @@ impl Controller {
                 }
             }
             Event::Effects(out) => self.measured(out),
+            Event::Curve(out) => {
+                mark_body("data-curve", if out.is_ok() { "ready" } else { "error" });
+                s.dial.curve.set(Some(out));
+            }
             Event::Continued(out) => {
                 if let Ok((plain, steered)) = out {
                     let beta = s.dial.beta.get_untracked();
@@ -210,13 +214,21 @@ impl Controller {
                 let text: Vec<String> = f.notes.into_iter().chain(ended).collect();
                 s.fit_message
                     .set((!text.is_empty()).then(|| text.join(" ")));
-                self.end(Job::Fitting);
-                self.show(Arc::new(r), Origin::Fit);
-                super::saved::autosave(*self);
-                mark_body("data-fit", "done");
+                let r = Arc::new(r);
+                s.repeated.update(|v| v.push(r.clone()));
+                if s.repeated.with_untracked(Vec::len) == 1 {
+                    // The Run's first split seed is the result shown (and kept).
+                    self.show(r, Origin::Fit);
+                    super::saved::autosave(*self);
+                }
+                if !self.next_repeat() {
+                    self.end(Job::Fitting);
+                    mark_body("data-fit", "done");
+                }
             }
             Err(e) => {
                 s.fit_message.set(Some(e));
+                self.repeat_queue.set_value(Vec::new());
                 self.end(Job::Fitting);
                 mark_body("data-fit", "error");
             }

@@ -17,6 +17,7 @@ use crate::client::Client;
 use crate::store::{Job, LoadStatus, Origin, Shown, Store};
 use crate::task_form::TaskForm;
 use activscalar_types::protocol::Request;
+use activscalar_types::tasks::TaskSpec;
 
 /// Where the default model is served from (copied into dist/ by Trunk).
 pub const DEFAULT_MODEL_URL: &str = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
@@ -46,6 +47,8 @@ pub struct Controller {
     revert_precision: StoredValue<Option<WeightPrecision>>,
     /// A β-dial probe asked for while another was on its way.
     pending_probe: StoredValue<bool>,
+    /// The fits a Run still has to do on further split seeds (task and options).
+    repeat_queue: StoredValue<Vec<(TaskSpec, FitOptions)>>,
     /// Where Hub models are fetched from (`?hub-base=`, checked), or why it was refused.
     hub_base: StoredValue<Result<String, String>>,
 }
@@ -65,6 +68,7 @@ impl Controller {
             pending_load: StoredValue::new(None),
             revert_precision: StoredValue::new(None),
             pending_probe: StoredValue::new(false),
+            repeat_queue: StoredValue::new(Vec::new()),
             hub_base: StoredValue::new(query_param("hub-base").map_or_else(
                 || Ok(hub::DEFAULT_HUB_BASE.to_string()),
                 |b| hub::check_base(&b),
@@ -242,7 +246,8 @@ impl Controller {
         self.send(&Request::CheckTask { spec, method });
     }
 
-    /// Runs a fit with the task and options shown.
+    /// Runs a fit with the task and options shown, on as many split seeds as the repeats
+    /// field says (the task's seed, then the next ones).
     pub fn fit(&self) {
         let Ok(spec) = self.store.task.with_untracked(TaskForm::spec) else {
             return;
@@ -250,15 +255,43 @@ impl Controller {
         if self.store.model.with_untracked(Option::is_none) || !self.begin(Job::Fitting) {
             return;
         }
-        self.store.history.set(Vec::new());
         self.store.fit_message.set(None);
+        self.store.repeated.set(Vec::new());
         mark_body("data-fit", "running");
         let options = self.store.options.get_untracked();
-        self.send(&Request::Fit { spec, options });
+        let n = self.store.repeats.get_untracked().clamp(1.0, 10.0) as u64;
+        let mut queue: Vec<(TaskSpec, FitOptions)> = (1..n)
+            .rev()
+            .map(|k| {
+                let seed = spec.seed + k;
+                (
+                    TaskSpec {
+                        seed,
+                        ..spec.clone()
+                    },
+                    options.clone(),
+                )
+            })
+            .collect();
+        queue.push((spec, options));
+        self.repeat_queue.set_value(queue);
+        self.next_repeat();
     }
 
-    /// Ends the running fit or sweep after its current step (its best θ so far is kept).
+    /// Sends the next fit of the Run's queue; `false` when there is none.
+    fn next_repeat(&self) -> bool {
+        let Some((spec, options)) = self.repeat_queue.try_update_value(Vec::pop).flatten() else {
+            return false;
+        };
+        self.store.history.set(Vec::new());
+        self.send(&Request::Fit { spec, options });
+        true
+    }
+
+    /// Ends the running fit or sweep after its current step (its best θ so far is kept); a
+    /// Run on several split seeds ends with the seeds done so far.
     pub fn stop(&self) {
+        self.repeat_queue.set_value(Vec::new());
         self.send(&Request::Stop);
     }
 
@@ -331,6 +364,7 @@ impl Controller {
             return;
         }
         d.prompts.set(None);
+        d.curve.set(None);
         self.send(&Request::Dial {
             result: Box::new((*shown.result).clone()),
         });
@@ -371,6 +405,17 @@ impl Controller {
             .set(Some("Measuring the effect of zeroing that α…".into()));
         mark_body("data-effects", "running");
         self.send(&Request::Effects { cells: vec![cell] });
+    }
+
+    /// Measures the dial's dose-response on its test prompts.
+    pub fn curve(&self) {
+        let d = self.store.dial;
+        if !matches!(d.prompts.get_untracked(), Some(Ok(_))) {
+            return;
+        }
+        d.curve.set(Some(Ok(Vec::new())));
+        mark_body("data-curve", "running");
+        self.send(&Request::Curve);
     }
 
     /// Greedy continuations of the dial's prompt at β and at β = 0.

@@ -4,8 +4,12 @@
 use std::rc::Rc;
 
 use activscalar_core::interventions::Intervention;
+use activscalar_core::metrics::beta_curve;
 use activscalar_core::predict::predict;
-use activscalar_core::result::{FitResult, SiteEffect, effects_of, intervention_for};
+use activscalar_core::readouts::{BetaPoint, beta_grid};
+use activscalar_core::result::{
+    FitResult, SiteEffect, check_positions, effects_of, intervention_for,
+};
 use activscalar_core::steer::{continuation, probe};
 use activscalar_core::tasks::{Example, Row, prepare};
 
@@ -52,8 +56,10 @@ impl Session {
             result.options.method.is_position_tied(),
         )
         .map_err(|e| e.to_string())?;
+        check_positions(&result, &task).map_err(|e| e.to_string())?;
         let test = task.test.len();
         let mut examples = task.test;
+        examples.extend(task.validation);
         examples.extend(task.train);
         let rows = examples.iter().map(|e| e.row.clone()).collect();
         *self.dial.borrow_mut() = Some(Rc::new(Dial {
@@ -122,6 +128,25 @@ impl Session {
         .map_err(|e| e.to_string())
     }
 
+    /// The dose-response of the dial's θ on its test prompts.
+    pub(super) async fn curve(self: Rc<Self>) -> Result<Vec<BetaPoint>, String> {
+        let _job = self.job().await;
+        let m = self.model()?;
+        let dial = self
+            .dial
+            .borrow()
+            .clone()
+            .ok_or("no result is on the β dial")?;
+        beta_curve(
+            &m.model,
+            &dial.iv,
+            &dial.examples[..dial.test],
+            &beta_grid(),
+        )
+        .await
+        .map_err(|e| e.to_string())
+    }
+
     /// Greedy continuations of prompt `prompt` for `tokens` tokens, at β = 0 and at `beta`.
     pub(super) async fn continuation(
         self: Rc<Self>,
@@ -134,10 +159,10 @@ impl Session {
         let (dial, ex) = self.dial_prompt(prompt)?;
         let tokens = tokens.min(64);
         let err = |e: activscalar_core::CoreError| e.to_string();
-        let plain = continuation(&m, None, &ex.ids, 0.0, tokens)
+        let plain = continuation(&m, None, &ex, 0.0, tokens)
             .await
             .map_err(err)?;
-        let steered = continuation(&m, Some(&dial.iv), &ex.ids, beta, tokens)
+        let steered = continuation(&m, Some(&dial.iv), &ex, beta, tokens)
             .await
             .map_err(err)?;
         Ok((m.tokenizer.decode(&plain), m.tokenizer.decode(&steered)))

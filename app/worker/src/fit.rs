@@ -40,7 +40,7 @@ impl Session {
         let m = self.model()?;
         let task =
             prepare(spec, &m.tokenizer, method.is_position_tied()).map_err(|e| e.to_string())?;
-        let all: Vec<_> = task.train.iter().chain(&task.test).cloned().collect();
+        let all: Vec<_> = task.all().cloned().collect();
         let base = evaluate(&m.model, None, &all, EVAL_BATCH)
             .await
             .map_err(|e| e.to_string())?;

@@ -156,6 +156,9 @@ impl Session {
             Request::Effects { cells } => spawn_local(async move {
                 post(&Event::Effects(s.effects(cells).await));
             }),
+            Request::Curve => spawn_local(async move {
+                post(&Event::Curve(s.curve().await));
+            }),
             Request::Continue {
                 prompt,
                 beta,

@@ -188,6 +188,16 @@ impl TextTokenizer {
         self.inner.get_vocab_size(true)
     }
 
+    /// The largest token id the tokenizer can produce (vocabulary, added tokens and BOS), or
+    /// `None` for an empty vocabulary: every id must index the model's embedding.
+    pub fn max_id(&self) -> Option<u32> {
+        self.inner
+            .get_vocab(true)
+            .into_values()
+            .chain(self.bos)
+            .max()
+    }
+
     /// SHA-256 of the tokenizer definition (recorded in results).
     pub fn hash(&self) -> &str {
         &self.hash

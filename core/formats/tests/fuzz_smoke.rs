@@ -120,9 +120,10 @@ fn saved_crashes_stay_fixed() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions");
     let mut n = 0;
     for (name, run) in fuzzing::TARGETS {
-        let Ok(dir) = std::fs::read_dir(root.join(name)) else {
-            continue;
-        };
+        // Every target keeps a folder (its seeds and every crash ever found): a missing one
+        // means the replay silently lost its inputs.
+        let dir = std::fs::read_dir(root.join(name))
+            .unwrap_or_else(|e| panic!("core/fuzz/regressions/{name} is missing: {e}"));
         for f in dir {
             let path = f.unwrap().path();
             run(&std::fs::read(&path).unwrap());

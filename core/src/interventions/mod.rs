@@ -13,6 +13,7 @@ pub use activscalar_types::method::{Dims, Method, active_cells, magnitudes};
 
 use crate::error::{CoreError, Result};
 use crate::hooks::{Hooks, Site};
+use crate::tasks::Example;
 
 /// One site's slice of θ, prepared once per forward pass (a few per layer, so the size
 /// difference between variants does not matter).
@@ -112,6 +113,7 @@ impl Intervention {
             layers: self.dims.layers,
             beta,
             mask,
+            positions: None,
             keep: Vec::new(),
         }
     }
@@ -165,21 +167,63 @@ impl Strength {
     }
 }
 
+/// Which key of a position-tied θ each position of a batch uses, as one-hot rows
+/// `[batch, seq, K]` (all zero where a prompt has ended): `None` when every prompt's key p is
+/// its position p, as for rows without a template.
+pub fn position_map(examples: &[&Example], n_keys: usize, device: &Device) -> Option<Tensor<3>> {
+    let positional = examples
+        .iter()
+        .all(|e| e.keys.iter().enumerate().all(|(p, &k)| p == k as usize));
+    if positional || n_keys == 0 {
+        return None;
+    }
+    let seq = examples.iter().map(|e| e.ids.len()).max().unwrap_or(0);
+    let mut data = vec![0.0f32; examples.len() * seq * n_keys];
+    for (b, e) in examples.iter().enumerate() {
+        for (p, &k) in e.keys.iter().enumerate().take(seq) {
+            if (k as usize) < n_keys {
+                data[(b * seq + p) * n_keys + k as usize] = 1.0;
+            }
+        }
+    }
+    Some(Tensor::from_data(
+        burn::tensor::TensorData::new(data, [examples.len(), seq, n_keys]),
+        device,
+    ))
+}
+
 /// The hooks of one intervention at one [`Strength`].
 pub struct Steering {
     params: Vec<SiteParam>,
     layers: usize,
     beta: Strength,
     mask: Option<Tensor<3>>,
+    /// Position → key map of the batch ([`position_map`]); `None`: key p at position p.
+    positions: Option<Tensor<3>>,
     /// ActivScalar cells left untouched in some prompts (for measuring each cell's effect in
     /// one batched pass): (site index, layer, keep `[batch, I, 1]` with 0 where skipped).
     keep: Vec<(usize, usize, Tensor<3>)>,
 }
 
 impl Steering {
-    /// Leaves ActivScalar's α of (`site`, `layer`) out wherever `keep` (`[batch, I, 1]`) is 0.
+    /// Leaves ActivScalar's α of (`site`, `layer`) out wherever `keep` (`[batch, I, 1]`, over
+    /// keys) is 0.
     pub fn keep_only(&mut self, site: usize, layer: usize, keep: Tensor<3>) {
         self.keep.push((site, layer, keep));
+    }
+
+    /// Ties θ's keys to the batch's positions with `map` (from [`position_map`]).
+    pub fn at_positions(mut self, map: Option<Tensor<3>>) -> Steering {
+        self.positions = map;
+        self
+    }
+
+    /// A per-key parameter `[1 or batch, K, k]` laid onto the batch's `seq` positions.
+    fn on_positions(&self, p: Tensor<3>, seq: usize) -> Tensor<3> {
+        match &self.positions {
+            Some(map) => fit_positions(map.clone().matmul(p), seq),
+            None => fit_positions(p, seq),
+        }
     }
 }
 
@@ -188,17 +232,19 @@ impl Hooks for Steering {
         let seq = h.dims()[1];
         match &self.params[site.index() * self.layers + layer] {
             SiteParam::Scale(alpha) => {
-                let mut alpha = fit_positions(alpha.clone(), seq);
+                let mut alpha = alpha.clone();
                 let kept = self
                     .keep
                     .iter()
                     .find(|(s, l, _)| *s == site.index() && *l == layer);
                 if let Some((_, _, keep)) = kept {
-                    alpha = alpha * fit_positions(keep.clone(), seq);
+                    alpha = alpha * keep.clone();
                 }
-                activscalar::apply(h, &alpha, &self.beta)
+                activscalar::apply(h, &self.on_positions(alpha, seq), &self.beta)
             }
-            SiteParam::Vector(v) => steervec::apply(h, &fit_positions(v.clone(), seq), &self.beta),
+            SiteParam::Vector(v) => {
+                steervec::apply(h, &self.on_positions(v.clone(), seq), &self.beta)
+            }
             SiteParam::Dynamic { w, b } => {
                 dynscalar::apply(h, w, b, &self.beta, self.mask.as_ref())
             }
@@ -206,7 +252,7 @@ impl Hooks for Steering {
     }
 }
 
-/// A position-tied parameter `[1, I, k]` made to cover `seq` positions: positions past I
+/// A position-tied parameter `[b, I, k]` made to cover `seq` positions: positions past I
 /// (generated tokens) get zeros, i.e. are left untouched; a shorter sequence uses the first ones.
 fn fit_positions(p: Tensor<3>, seq: usize) -> Tensor<3> {
     let [b, i, k] = p.dims();

@@ -292,7 +292,15 @@ fn check_vocab(config: &ModelConfig, tokenizer: &TextTokenizer) -> Result<()> {
             config.vocab_size
         )));
     }
-    Ok(())
+    // Ids index the embedding's rows: a sparse vocabulary (or a BOS id) past them would read
+    // out of bounds later.
+    match tokenizer.max_id() {
+        Some(id) if id as usize >= config.vocab_size => Err(CoreError::Input(format!(
+            "the tokenizer has a token id {id}, but the model's embedding has only {} rows: tokenizer and weights come from different models",
+            config.vocab_size
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn finish(
@@ -305,7 +313,7 @@ fn finish(
     let config = arch.config().clone();
     let info = ModelInfo {
         source,
-        n_params: config.n_params(),
+        n_params: usize::try_from(config.n_params()).unwrap_or(usize::MAX),
         config,
         weights_sha256,
         tokenizer_sha256: tokenizer.hash().to_string(),

@@ -102,7 +102,7 @@ pub struct ModelConfig {
 fn get_usize(cfg: &Value, keys: &[&str]) -> Option<usize> {
     keys.iter()
         .find_map(|k| cfg.get(*k).and_then(Value::as_u64))
-        .map(|v| v as usize)
+        .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
 }
 
 fn get_f64(cfg: &Value, keys: &[&str]) -> Option<f64> {
@@ -135,6 +135,24 @@ fn rope_theta(cfg: &Value, default: f64) -> Result<f64> {
     }
     Ok(get_f64(cfg, &["rope_theta", "rotary_emb_base"]).unwrap_or(default))
 }
+
+/// Width per head, or 0 (refused by [`ModelConfig::validate`]) when there are no heads.
+fn per_head(d: usize, heads: usize) -> usize {
+    d.checked_div(heads).unwrap_or(0)
+}
+
+/// Largest value each size may have: what checks the arithmetic on them (parameter counts,
+/// buffer sizes) cannot overflow.
+const LIMITS: [(&str, usize); 8] = [
+    ("vocabulary size", 1 << 22),
+    ("width", 1 << 16),
+    ("layers", 1 << 10),
+    ("heads", 1 << 10),
+    ("key/value heads", 1 << 10),
+    ("head width", 1 << 12),
+    ("MLP width", 1 << 20),
+    ("context length", 1 << 22),
+];
 
 impl ModelConfig {
     /// Reads a Hugging Face `config.json`. Unknown architectures are refused with a message
@@ -176,8 +194,8 @@ impl ModelConfig {
             n_layers: need(get_usize(cfg, &["n_layer"]), "n_layer")?,
             n_heads,
             n_kv_heads: n_heads,
-            head_dim: d / n_heads,
-            d_mlp: get_usize(cfg, &["n_inner"]).unwrap_or(4 * d),
+            head_dim: per_head(d, n_heads),
+            d_mlp: get_usize(cfg, &["n_inner"]).unwrap_or(d.saturating_mul(4)),
             max_positions: need(get_usize(cfg, &["n_positions", "n_ctx"]), "n_positions")?,
             norm_eps: get_f64(cfg, &["layer_norm_epsilon"]).unwrap_or(1e-5),
             rope_theta: 0.0,
@@ -197,7 +215,7 @@ impl ModelConfig {
             get_usize(cfg, &["num_attention_heads"]),
             "num_attention_heads",
         )?;
-        let head_dim = d / n_heads;
+        let head_dim = per_head(d, n_heads);
         let pct = cfg
             .get("rope_parameters")
             .and_then(|p| p.get("partial_rotary_factor"))
@@ -245,7 +263,7 @@ impl ModelConfig {
             get_usize(cfg, &["num_attention_heads"]),
             "num_attention_heads",
         )?;
-        let head_dim = get_usize(cfg, &["head_dim"]).unwrap_or(d / n_heads);
+        let head_dim = get_usize(cfg, &["head_dim"]).unwrap_or(per_head(d, n_heads));
         let act = cfg
             .get("hidden_act")
             .and_then(Value::as_str)
@@ -295,7 +313,7 @@ impl ModelConfig {
         let head_dim = file
             .get(&k("attention.key_length"))
             .and_then(|v| v.as_usize())
-            .unwrap_or(d / n_heads);
+            .unwrap_or(per_head(d, n_heads));
         let vocab_size = match file.get(&k("vocab_size")).and_then(|v| v.as_usize()) {
             Some(v) => v,
             None => file
@@ -348,6 +366,22 @@ impl ModelConfig {
     /// Checks the numbers fit together (heads divide widths, rotary dims are even…).
     pub fn validate(self) -> Result<ModelConfig> {
         let bad = |m: String| Err(CoreError::Unsupported(format!("model configuration: {m}")));
+        let sizes = [
+            self.vocab_size,
+            self.d_model,
+            self.n_layers,
+            self.n_heads,
+            self.n_kv_heads,
+            self.head_dim,
+            self.d_mlp,
+            self.max_positions,
+        ];
+        if let Some(((what, max), n)) = LIMITS.iter().zip(sizes).find(|((_, max), n)| n > max) {
+            return bad(format!("{what} {n} is more than the {max} this tool runs"));
+        }
+        if !self.norm_eps.is_finite() || !self.rope_theta.is_finite() {
+            return bad("a non-finite epsilon or RoPE base".into());
+        }
         if self.n_heads == 0
             || self.n_kv_heads == 0
             || !self.n_heads.is_multiple_of(self.n_kv_heads)
@@ -404,7 +438,7 @@ impl ModelConfig {
         }
         candidates
             .into_iter()
-            .map(|(name, [r, c], b)| (name, [r, c], (r * c * b) as u64))
+            .map(|(name, [r, c], b)| (name, [r, c], r as u64 * c as u64 * b as u64))
             .max_by_key(|(_, _, bytes)| *bytes)
             .expect("candidates are not empty")
     }
@@ -413,28 +447,30 @@ impl ModelConfig {
     /// a few KB, not counted; GPT-2's position table always f32).
     pub fn weight_bytes(&self, precision: WeightPrecision) -> u64 {
         let pos = self.position_params();
-        ((self.n_params() - pos) * precision.bytes() + pos * 4) as u64
+        (self.n_params() - pos) * precision.bytes() as u64 + pos * 4
     }
 
-    fn position_params(&self) -> usize {
+    fn position_params(&self) -> u64 {
         if self.arch == Arch::Gpt2 {
-            self.max_positions * self.d_model
+            self.max_positions as u64 * self.d_model as u64
         } else {
             0
         }
     }
 
-    /// Number of parameters implied by the shapes (weights only, tied counted once).
-    pub fn n_params(&self) -> usize {
-        let d = self.d_model;
-        let q = self.n_heads * self.head_dim;
-        let kv = self.n_kv_heads * self.head_dim;
+    /// Number of parameters implied by the shapes (weights only, tied counted once), in 64
+    /// bits: within [`ModelConfig::validate`]'s limits it cannot overflow.
+    pub fn n_params(&self) -> u64 {
+        let u = |n: usize| n as u64;
+        let d = u(self.d_model);
+        let q = u(self.n_heads) * u(self.head_dim);
+        let kv = u(self.n_kv_heads) * u(self.head_dim);
         let attn = d * q + 2 * d * kv + q * d;
         let mlp = match self.arch {
-            Arch::Llama => 3 * d * self.d_mlp,
-            _ => 2 * d * self.d_mlp,
+            Arch::Llama => 3 * d * u(self.d_mlp),
+            _ => 2 * d * u(self.d_mlp),
         };
-        let embed = self.vocab_size * d * if self.tied_embeddings { 1 } else { 2 };
-        self.n_layers * (attn + mlp) + embed + self.position_params()
+        let embed = u(self.vocab_size) * d * if self.tied_embeddings { 1 } else { 2 };
+        u(self.n_layers) * (attn + mlp) + embed + self.position_params()
     }
 }

@@ -86,7 +86,7 @@ impl GpuLimits {
         } else {
             ("maxBufferSize", self.max_buffer_size)
         };
-        let dtype = if bytes == (rows * cols * 4) as u64 {
+        let dtype = if bytes == rows as u64 * cols as u64 * 4 {
             "f32"
         } else {
             "f16"

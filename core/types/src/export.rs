@@ -5,7 +5,8 @@
 //! - SteerVec: `blocks.{l}.hook_mlp_out.v`, shape `[I, D]` — h̃ = h + β·v
 //! - DynScalar: `blocks.{l}.hook_attn_out.w` `[D]` and `.b` `[1]` — α = w·h + b, then as ActivScalar
 //!
-//! `__metadata__` carries the method, the formula and the whole result header as JSON.
+//! `__metadata__` carries the method, the formula, the position keys' labels (`positions`, a
+//! JSON list: what index i of `[I]` is) and the whole result header as JSON.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +29,13 @@ pub fn to_safetensors(result: &FitResult) -> Result<Vec<u8>> {
     let mut meta = BTreeMap::new();
     meta.insert("method", result.theta.method.as_str().to_string());
     meta.insert("formula", formula(result.theta.method).to_string());
+    if result.theta.method.is_position_tied() {
+        meta.insert(
+            "positions",
+            serde_json::to_string(&result.position_tokens)
+                .map_err(|e| CoreError::Input(e.to_string()))?,
+        );
+    }
     let mut head = result.clone();
     head.theta.values.clear();
     head.history.clear();

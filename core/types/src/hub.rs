@@ -275,7 +275,7 @@ where
         .map_err(|_| format!("{id}: {CONFIG} is not UTF-8 text"))?;
     let config =
         crate::config::ModelConfig::from_hf_json(config).map_err(|e| format!("{id}: {e}"))?;
-    let least = config.n_params() as u64 * 2;
+    let least = config.n_params() * 2;
     if let Some(max) = max_bytes.filter(|&m| least > m) {
         return Err(format!(
             "{id}: its {:.2} B parameters need at least {:.1} GB of weights, more than the page can hold ({:.1} GB); use the command line for it",

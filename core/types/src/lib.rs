@@ -7,6 +7,7 @@ pub mod config;
 pub mod engine;
 pub use activscalar_formats::error;
 pub mod export;
+pub mod fuzzing;
 pub mod hub;
 pub mod method;
 pub mod metrics;

@@ -69,3 +69,12 @@ impl Minimality {
         }
     }
 }
+
+/// Mean and sample standard deviation of `xs` (sd 0 for a single value): how results over
+/// split seeds are reported.
+pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len().max(1) as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, var.sqrt())
+}

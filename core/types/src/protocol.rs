@@ -12,7 +12,7 @@ use crate::method::Method;
 use crate::metrics::SplitMetrics;
 use crate::model::{ModelInfo, WeightPrecision};
 use crate::options::{FitOptions, StepReport};
-use crate::readouts::{Probe, TokenScore};
+use crate::readouts::{BetaPoint, Probe, TokenScore};
 use crate::result::{FitResult, ModelFingerprint, SiteEffect};
 use crate::sweep::Sweep;
 use crate::tasks::{Row, TaskSpec};
@@ -95,6 +95,8 @@ pub enum Request {
         /// Cell indices (site-major: site, layer, position).
         cells: Vec<usize>,
     },
+    /// The dose-response of the dial's θ on its test prompts, β from −2 to 2.
+    Curve,
     /// Greedy continuations of one dial prompt at β and at β = 0.
     Continue {
         /// Index into the dial's prompts.
@@ -158,6 +160,8 @@ pub enum Event {
     Effects(Result<Vec<SiteEffect>, String>),
     /// Continuations of one dial prompt: (at β = 0, at β).
     Continued(Result<(String, String), String>),
+    /// The dial's dose-response.
+    Curve(Result<Vec<BetaPoint>, String>),
     /// The benchmark's status line.
     BenchStatus(String),
     /// A measured benchmark row.

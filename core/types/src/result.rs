@@ -129,7 +129,7 @@ pub struct SiteEffect {
     pub layer: usize,
     /// Site kind.
     pub site: Site,
-    /// Prompt position.
+    /// Position key (index into [`FitResult::position_tokens`]).
     pub position: usize,
     /// α there.
     pub alpha: f32,
@@ -166,13 +166,17 @@ pub struct FitResult {
     pub seconds: f64,
     /// Metrics on the training split.
     pub train: SplitMetrics,
+    /// Metrics on the validation split (absent when the task had none, as in older results).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<SplitMetrics>,
     /// Metrics on the held-out split.
     pub test: SplitMetrics,
     /// Sparsity.
     pub minimality: Minimality,
     /// Per-site effects (ActivScalar; on the test split).
     pub site_effects: Vec<SiteEffect>,
-    /// Prompt tokens of the first test example (the heatmap's x-axis for position-tied methods).
+    /// Labels of θ's position keys, the heatmap's x-axis for position-tied methods: template
+    /// roles (`{capital}⁻¹`, ` is`, …) or, for rows without a template, the first prompt's tokens.
     pub position_tokens: Vec<String>,
     /// θ.
     pub theta: Theta,

@@ -45,7 +45,32 @@ pub struct Sweep {
     pub components: Vec<ComponentTrace>,
 }
 
+/// Validation flip accuracy, in both directions, that the λ_M selection rule asks for.
+pub const SELECTION_BAR: f64 = 0.95;
+
 impl Sweep {
+    /// The point the selection rule picks (docs/METHOD.md, "Objective"): the sparsest (fewest
+    /// active sites; ties go to the larger λ_M) whose *validation* flip accuracy reaches
+    /// [`SELECTION_BAR`] in both directions. `None` when no point does, or the task had no
+    /// validation split.
+    pub fn chosen(&self) -> Option<usize> {
+        self.points
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                p.validation.as_ref().is_some_and(|v| {
+                    v.plus.flip_accuracy >= SELECTION_BAR && v.minus.flip_accuracy >= SELECTION_BAR
+                })
+            })
+            .min_by(|(i, a), (j, b)| {
+                a.minimality
+                    .active_sites
+                    .cmp(&b.minimality.active_sites)
+                    .then(j.cmp(i))
+            })
+            .map(|(i, _)| i)
+    }
+
     /// A sweep of `points` fitted at the λ_M values `grid`, with its per-component drop-out.
     pub fn new(grid: Vec<f64>, points: Vec<FitResult>) -> Sweep {
         let components = components(&points, &grid);

@@ -193,6 +193,13 @@ impl FitResult {
                 format!("is {f}, not between 0 and 1"),
             ));
         }
+        let v = t.validation_fraction;
+        if !(0.0..1.0).contains(&v) {
+            return Err(bad(
+                "task.validation_fraction",
+                format!("is {v}, not at least 0 and below 1"),
+            ));
+        }
         match &t.source {
             TaskSource::Ccc { conflicts, .. } => {
                 at_most("task.source.conflicts", *conflicts, MAX_CONFLICTS)

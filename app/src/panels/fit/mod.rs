@@ -1,8 +1,9 @@
-//! The fit: method and every option, Run / Stop, live loss and flip-accuracy curves, and the
-//! result's train/test table.
+//! The fit: method and every option, Run / Stop (on one or several split seeds), live loss and
+//! flip-accuracy curves, the result's train/validation/test table and the repeats' mean ± sd.
 
 mod curves;
 mod options;
+mod repeats;
 mod table;
 
 use activscalar_types::options::StepReport;
@@ -10,7 +11,7 @@ use leptos::prelude::*;
 
 use crate::controller::use_controller;
 use crate::store::Job;
-use crate::widgets::pct;
+use crate::widgets::{NumberInput, pct};
 
 /// The fit card.
 #[component]
@@ -34,6 +35,9 @@ pub fn FitPanel() -> impl IntoView {
             <options::MainOptions/>
             <options::MoreOptions/>
             <div class="row">
+                <NumberInput id="repeats" label="split seeds" value=Signal::derive(move || s.repeats.get())
+                    set=Callback::new(move |v: f64| s.repeats.set(v.clamp(1.0, 10.0).round())) step=1.0
+                    title="fit on this many split seeds (the task's seed and the next ones) and report mean ± sd"/>
                 <button id="run-fit" disabled=move || !can_run() on:click=move |_| c.fit()>"Run"</button>
                 <button id="stop-fit" class="secondary" disabled=move || !running() on:click=move |_| c.stop()>"Stop"</button>
                 <progress class="fit-progress" max="1" value=progress></progress>
@@ -42,6 +46,10 @@ pub fn FitPanel() -> impl IntoView {
             {move || s.fit_message.get().map(|m| view! { <p class="notice" id="fit-message" role="status">{m}</p> })}
             <curves::Curves/>
             {move || s.result.get().map(|shown| view! { <table::ResultTable result=shown.result/> })}
+            {move || {
+                let results = s.repeated.get();
+                (results.len() > 1).then(|| view! { <repeats::RepeatsTable results/> })
+            }}
         </section>
     }
 }

@@ -1,4 +1,4 @@
-//! The result's numbers: train and test metrics, sparsity, steps and time.
+//! The result's numbers: train, validation and test metrics, sparsity, steps and time.
 
 use std::sync::Arc;
 
@@ -32,7 +32,7 @@ fn stop_text(s: &StopReason) -> String {
     }
 }
 
-/// Train and test metrics of `result`.
+/// Train, validation and test metrics of `result`.
 #[component]
 pub fn ResultTable(result: Arc<FitResult>) -> impl IntoView {
     let r = result;
@@ -57,7 +57,7 @@ pub fn ResultTable(result: Arc<FitResult>) -> impl IntoView {
             <thead><tr><th>"split"</th><th class="num">"prompts"</th><th class="num">"base acc."</th>
                 <th class="num">"flips β=+1"</th><th class="num">"flips β=−1"</th>
                 <th class="num">"mean LD +1 / −1"</th><th class="num">"KL +1 / −1"</th></tr></thead>
-            <tbody>{row("train", &r.train)}{row("test", &r.test)}</tbody>
+            <tbody>{row("train", &r.train)}{r.validation.as_ref().map(|v| row("validation", v))}{row("test", &r.test)}</tbody>
         </table>
         <p class="hint" id="result-summary">{summary}</p>
     }

@@ -171,7 +171,8 @@ pub fn site_grid(
     }
 }
 
-/// Prompt tokens under the columns (rotated so long tokens fit).
+/// The position keys under the columns (template roles or prompt tokens, rotated so long ones
+/// fit).
 fn x_axis(r: &FitResult, tied: bool, cols: usize) -> impl IntoView + use<> {
     let labels: Vec<String> = if tied {
         (0..cols)

@@ -67,8 +67,31 @@ pub fn SweepPanel() -> impl IntoView {
                 <LineChart id="tradeoff-acc" title="Test flip accuracy (worse of β = ±1) vs active sites".into() x_label="active sites" series=accuracy y_range=(0.0, 1.0)/>
                 <LineChart id="tradeoff-kl" title="Test KL (worse of β = ±1) vs active sites".into() x_label="active sites" series=kl/>
             </div>
+            <ul class="hint" id="sweep-chosen">{move || s.sweeps.get().iter().map(|sw| view! { <li>{chosen(sw)}</li> }).collect_view()}</ul>
             {move || s.sweeps.get().last().cloned().map(|sw| dropout::dropout(&sw))}
         </section>
+    }
+}
+
+/// What the selection rule picks from `sweep`, in words.
+fn chosen(sweep: &Sweep) -> String {
+    let method = sweep
+        .points
+        .first()
+        .map_or("?", |p| p.options.method.as_str());
+    let bar = 100.0 * activscalar_types::sweep::SELECTION_BAR;
+    match sweep.chosen().map(|i| &sweep.points[i]) {
+        Some(p) => format!(
+            "{method}: chosen on validation (the sparsest point with ≥ {bar:.0} % validation flips both ways): λ_M = {:.1e}, {} active sites; test flips {:.1} % / {:.1} % (base model {:.1} % right)",
+            p.options.lambda_m,
+            p.minimality.active_sites,
+            100.0 * p.test.plus.flip_accuracy,
+            100.0 * p.test.minus.flip_accuracy,
+            100.0 * p.test.base_accuracy
+        ),
+        None => {
+            format!("{method}: no point reaches {bar:.0} % validation flips in both directions")
+        }
     }
 }
 

@@ -26,6 +26,7 @@ pub fn TaskControls() -> impl IntoView {
     let (rows, set_rows) = field(|t| t.ioi_rows, |t, v| t.ioi_rows = v);
     let (seed, set_seed) = field(|t| t.seed, |t, v| t.seed = v);
     let (train, set_train) = field(|t| t.train_pct, |t, v| t.train_pct = v);
+    let (val, set_val) = field(|t| t.validation_pct, |t, v| t.validation_pct = v);
     view! {
         <div class="row">
             <label>"Task "
@@ -47,6 +48,7 @@ pub fn TaskControls() -> impl IntoView {
             </Show>
             <NumberInput id="task-seed" label="seed" value=seed set=set_seed step=1.0/>
             <NumberInput id="train-pct" label="train %" value=train set=set_train step=5.0/>
+            <NumberInput id="validation-pct" label="of it validation %" value=val set=set_val step=5.0/>
         </div>
     }
 }

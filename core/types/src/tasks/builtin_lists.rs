@@ -1,7 +1,9 @@
 //! Word lists of the built-in tasks.
 
-/// (capital, country) pairs for CCC. Rows whose answers are not single tokens for the loaded
-/// tokenizer are dropped at preparation time.
+/// (capital, country) pairs for CCC, each country's name being the first word a model writes
+/// after "… is in" (no "the Netherlands", "New Zealand" or "South Korea": such pairs are left
+/// out). Rows whose answers are not single tokens for the loaded tokenizer are dropped at
+/// preparation time.
 pub const CAPITALS: &[(&str, &str)] = &[
     ("Paris", "France"),
     ("Rome", "Italy"),
@@ -25,7 +27,6 @@ pub const CAPITALS: &[(&str, &str)] = &[
     ("Dublin", "Ireland"),
     ("Brussels", "Belgium"),
     ("Bern", "Switzerland"),
-    ("Amsterdam", "Netherlands"),
     ("Buenos Aires", "Argentina"),
     ("Santiago", "Chile"),
     ("Lima", "Peru"),
@@ -49,14 +50,12 @@ pub const CAPITALS: &[(&str, &str)] = &[
     ("Hanoi", "Vietnam"),
     ("Jakarta", "Indonesia"),
     ("Kuala Lumpur", "Malaysia"),
-    ("Manila", "Philippines"),
     ("Canberra", "Australia"),
     ("Kyiv", "Ukraine"),
     ("Bucharest", "Romania"),
     ("Sofia", "Bulgaria"),
     ("Belgrade", "Serbia"),
     ("Zagreb", "Croatia"),
-    ("Seoul", "Korea"),
     ("Kathmandu", "Nepal"),
     ("Dhaka", "Bangladesh"),
     ("Accra", "Ghana"),
@@ -84,9 +83,6 @@ pub const CAPITALS: &[(&str, &str)] = &[
     ("New Delhi", "India"),
     ("London", "England"),
     ("Edinburgh", "Scotland"),
-    ("Wellington", "Zealand"),
-    ("Pretoria", "Africa"),
-    ("Riyadh", "Arabia"),
 ];
 
 /// Single-token first names for IOI (Wang et al. 2023 use a similar list).

@@ -43,20 +43,92 @@ fn one() -> usize {
     1
 }
 
+/// Default share of the training units held out for validation.
+pub const DEFAULT_VALIDATION: f64 = 0.2;
+
+/// Groups the IOI names are split into: both names of a row come from one group, and groups are
+/// the split's units, so no name of a test prompt occurs in training.
+pub const IOI_NAME_GROUPS: usize = 10;
+
 /// Default number of conflicting countries per capital in CCC.
 pub const CCC_CONFLICTS: usize = 3;
 
-/// How a built-in row was made: its template and the words filled into it, in prompt order
-/// and spelled as they appear (with their leading spaces). Two prompts are aligned token by
-/// token when they have the same template and each filler has the same token count.
+/// How a built-in row was made: its template, and the prompt cut into the template's fixed-text
+/// pieces and the words filled into its slots (each slot's text with its leading space), whose
+/// texts concatenate to the prompt. A position's role in the template — (piece, offset) or (slot
+/// occurrence, offset from the slot's last token) — is what ActivScalar and SteerVec tie θ to
+/// (docs/METHOD.md, "Interventions").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     /// Template id.
     pub template: String,
-    /// Filled-in words as they appear in the prompt.
-    pub fillers: Vec<String>,
-    /// Rows with the same unit (CCC: the capital) stay on the same side of the train/test split.
+    /// The prompt's pieces in order.
+    pub parts: Vec<Part>,
+    /// Rows with the same unit (CCC: the capital; IOI: the group of names) stay on the same
+    /// side of the train/validation/test split.
     pub unit: String,
+    /// What the prompt is about (CCC: its capital; IOI: its two names): evaluating on another
+    /// task leaves out rows about an entity the fit was trained on.
+    pub entities: Vec<String>,
+}
+
+/// One piece of a templated prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// The text as it appears in the prompt.
+    pub text: String,
+    /// The slot it fills (`capital`, `A`, …), or `None` for the template's fixed text.
+    pub slot: Option<String>,
+}
+
+impl Layout {
+    /// The words filled into the slots, in prompt order.
+    pub fn fillers(&self) -> Vec<&str> {
+        self.parts
+            .iter()
+            .filter(|p| p.slot.is_some())
+            .map(|p| p.text.as_str())
+            .collect()
+    }
+}
+
+/// Fills `template`'s `{slot}` placeholders from `values`, cutting the prompt into its parts. A
+/// space before a slot belongs to the slot (tokenizers attach it to the word that follows).
+pub fn fill(template: &str, values: &[(&str, &str)]) -> Vec<Part> {
+    let mut parts: Vec<Part> = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        let name = &rest[open + 1..close];
+        let Some(&(_, value)) = values.iter().find(|(k, _)| *k == name) else {
+            break;
+        };
+        let mut fixed = &rest[..open];
+        let space = fixed.ends_with(' ');
+        if space {
+            fixed = &fixed[..fixed.len() - 1];
+        }
+        if !fixed.is_empty() {
+            parts.push(Part {
+                text: fixed.to_string(),
+                slot: None,
+            });
+        }
+        parts.push(Part {
+            text: format!("{}{value}", if space { " " } else { "" }),
+            slot: Some(name.to_string()),
+        });
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(Part {
+            text: rest.to_string(),
+            slot: None,
+        });
+    }
+    parts
 }
 
 /// A task definition: its source, the split seed and the train share.
@@ -66,8 +138,12 @@ pub struct TaskSpec {
     pub source: TaskSource,
     /// Seed of the sampling and of the train/test shuffle.
     pub seed: u64,
-    /// Share of rows used for training (default 0.5).
+    /// Share of rows used for training (default 0.5); the rest is the test split.
     pub train_fraction: f64,
+    /// Share of the training units set aside as the validation split, on which
+    /// hyper-parameters are chosen (default 0.2; 0 in results older than this field).
+    #[serde(default)]
+    pub validation_fraction: f64,
     /// How prompts are grouped for position-tied methods (results older than this field
     /// grouped by length only).
     #[serde(default)]
@@ -78,15 +154,20 @@ pub struct TaskSpec {
     pub aligned_only: bool,
 }
 
-/// How prompts are grouped for the position-tied methods.
+/// How the position-tied methods (ActivScalar, SteerVec) match positions across prompts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Align {
-    /// By token length only (format 1 results).
+    /// By absolute position; only the largest group of equally long prompts is used (the
+    /// oldest results).
     #[default]
     Length,
-    /// By length, template and filler token counts; rows of one unit on one side of the split.
+    /// By absolute position; only the largest group of prompts with the same length, template
+    /// and filler token counts is used (older results).
     Layout,
+    /// By each position's role in its template, so every templated row is used; rows without
+    /// a template (custom rows) by absolute position, in the largest group of one length.
+    Role,
 }
 
 impl TaskSpec {
@@ -96,7 +177,8 @@ impl TaskSpec {
             source,
             seed,
             train_fraction,
-            align: Align::Layout,
+            validation_fraction: DEFAULT_VALIDATION,
+            align: Align::Role,
             aligned_only: false,
         }
     }
@@ -172,32 +254,25 @@ pub fn ccc_rows(context_free: bool, conflicts: usize, seed: u64) -> Vec<(Row, Op
             others.truncate(1);
         }
         for other in others {
-            let (prompt, template, fillers) = if context_free {
-                (
-                    format!("{capital} is in"),
-                    "ccc-context-free",
-                    vec![capital.to_string()],
-                )
+            let (template, text) = if context_free {
+                ("ccc-context-free", "{capital} is in")
             } else {
                 (
-                    format!("{capital} is the capital of {other}. {capital} is in"),
                     "ccc",
-                    vec![
-                        capital.to_string(),
-                        format!(" {other}"),
-                        format!(" {capital}"),
-                    ],
+                    "{capital} is the capital of {other}. {capital} is in",
                 )
             };
+            let parts = fill(text, &[("capital", capital), ("other", other)]);
             let row = Row {
-                prompt,
+                prompt: parts.iter().map(|p| p.text.as_str()).collect(),
                 correct: format!(" {country}"),
                 wrong: format!(" {other}"),
             };
             let layout = Layout {
                 template: template.into(),
-                fillers,
+                parts,
                 unit: capital.into(),
+                entities: vec![capital.into()],
             };
             rows.push((row, Some(layout)));
         }
@@ -205,28 +280,37 @@ pub fn ccc_rows(context_free: bool, conflicts: usize, seed: u64) -> Vec<(Row, Op
     rows
 }
 
-/// IOI rows: a random template and two distinct names; answer = the indirect object.
+/// IOI rows: a random template and two distinct names from one name group; answer = the
+/// indirect object. The names are dealt into [`IOI_NAME_GROUPS`] groups by a seeded shuffle, and
+/// a row's group is its split unit.
 pub fn ioi_rows(n: usize, seed: u64) -> Vec<(Row, Option<Layout>)> {
     let mut rng = Rng::new(seed);
+    let mut names: Vec<&str> = NAMES.to_vec();
+    rng.shuffle(&mut names);
+    let groups: Vec<&[&str]> = names.chunks(NAMES.len() / IOI_NAME_GROUPS).collect();
     (0..n)
-        .map(|i| {
+        .map(|_| {
             let t = rng.below(IOI_TEMPLATES.len());
-            let a = NAMES[rng.below(NAMES.len())];
+            let g = rng.below(IOI_NAME_GROUPS);
+            let group = groups[g];
+            let a = group[rng.below(group.len())];
             let b = loop {
-                let b = NAMES[rng.below(NAMES.len())];
+                let b = group[rng.below(group.len())];
                 if b != a {
                     break b;
                 }
             };
+            let parts = fill(IOI_TEMPLATES[t], &[("A", a), ("B", b)]);
             let row = Row {
-                prompt: IOI_TEMPLATES[t].replace("{A}", a).replace("{B}", b),
+                prompt: parts.iter().map(|p| p.text.as_str()).collect(),
                 correct: format!(" {a}"),
                 wrong: format!(" {b}"),
             };
             let layout = Layout {
                 template: format!("ioi-{t}"),
-                fillers: vec![format!(" {a}"), format!(" {b}")],
-                unit: i.to_string(),
+                parts,
+                unit: format!("names {g}"),
+                entities: vec![a.into(), b.into()],
             };
             (row, Some(layout))
         })
@@ -238,6 +322,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fill_cuts_a_prompt_into_fixed_text_and_slots_with_their_spaces() {
+        let parts = fill(
+            "{capital} is the capital of {other}. {capital} is in",
+            &[("capital", "Rome"), ("other", "France")],
+        );
+        let texts: Vec<(&str, Option<&str>)> = parts
+            .iter()
+            .map(|p| (p.text.as_str(), p.slot.as_deref()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("Rome", Some("capital")),
+                (" is the capital of", None),
+                (" France", Some("other")),
+                (".", None),
+                (" Rome", Some("capital")),
+                (" is in", None),
+            ]
+        );
+    }
+
+    #[test]
     fn builtin_tasks_have_enough_rows_and_no_self_conflicts() {
         assert!(CAPITALS.len() >= 60 && NAMES.len() >= 40 && IOI_TEMPLATES.len() >= 10);
         let ccc = ccc_rows(false, 3, 3);
@@ -246,10 +353,13 @@ mod tests {
             assert_ne!(r.correct, r.wrong);
             assert!(r.prompt.ends_with(" is in"));
             let l = l.as_ref().expect("built-in rows have a layout");
-            assert_eq!(l.fillers.concat().replace(' ', ""), {
-                let cap = r.prompt.split(" is the capital").next().unwrap();
-                format!("{cap}{}{cap}", r.wrong.trim()).replace(' ', "")
-            });
+            let prompt: String = l.parts.iter().map(|p| p.text.as_str()).collect();
+            assert_eq!(prompt, r.prompt);
+            let cap = r.prompt.split(" is the capital").next().unwrap();
+            assert_eq!(
+                l.fillers(),
+                [cap.to_string(), r.wrong.clone(), format!(" {cap}")]
+            );
         }
         // The three conflicts of a capital are different countries.
         for chunk in ccc.chunks(3) {
@@ -262,6 +372,23 @@ mod tests {
             ioi.iter()
                 .all(|(r, _)| r.correct != r.wrong && r.prompt.contains(r.wrong.trim()))
         );
+        // IOI: both names of a row from one group, and each name in one group only.
+        let mut group_of = std::collections::HashMap::new();
+        for (r, l) in &ioi {
+            let unit = &l.as_ref().unwrap().unit;
+            for name in [&r.correct, &r.wrong] {
+                assert_eq!(group_of.entry(name.clone()).or_insert(unit.clone()), unit);
+            }
+            assert_eq!(
+                l.as_ref()
+                    .unwrap()
+                    .parts
+                    .iter()
+                    .map(|p| p.text.as_str())
+                    .collect::<String>(),
+                r.prompt
+            );
+        }
         assert_eq!(ccc_rows(false, 3, 3), ccc_rows(false, 3, 3));
         assert_ne!(ioi_rows(20, 1), ioi_rows(20, 2));
     }

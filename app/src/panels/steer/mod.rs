@@ -1,13 +1,16 @@
 //! The β dial: for a chosen prompt of the result's task, the answer probabilities and LD at any
 //! strength β in [−2, 2] (measured as the slider moves, the newest value wins), and a steered
-//! greedy continuation next to the unsteered one.
+//! greedy continuation next to the unsteered one, and the dose-response over β.
 
 use activscalar_types::tasks::Row;
 use leptos::prelude::*;
 
+mod dose;
+
 use crate::controller::use_controller;
 use crate::widgets::pct;
 use activscalar_types::protocol::Probed;
+use dose::DoseResponse;
 
 /// The β dial card (shown once a result is shown and a model loaded).
 #[component]
@@ -69,6 +72,7 @@ fn Dial(rows: Vec<Row>) -> impl IntoView {
                 <div><dt>{format!("β = {beta:+.1}")}</dt><dd>{steered}</dd></div>
             </dl>
         })}
+        <DoseResponse/>
     }
 }
 

@@ -1,0 +1,82 @@
+//! Fuzz target bodies for what users send the page and the CLI beyond raw files: a model's
+//! `config.json` or GGUF metadata read into a [`ModelConfig`] (and the sizes computed from
+//! it), a result file read and validated, and a permalink decoded and validated with the real
+//! result header. Each must return without panicking, hanging or overallocating. `core/fuzz`
+//! runs them under libFuzzer (scripts/fuzz.sh); `tests/fuzz_regressions.rs` replays every saved
+//! input.
+
+use activscalar_formats::gguf::GgufFile;
+
+use crate::config::ModelConfig;
+use crate::method::{active_cells, magnitudes};
+use crate::model::WeightPrecision;
+use crate::result::FitResult;
+use crate::sweep::Sweep;
+
+/// A fuzz target body.
+pub type Target = fn(&[u8]);
+
+/// All targets by name.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("config_json", config_json),
+    ("gguf_config", gguf_config),
+    ("result_json", result_json),
+    ("permalink_result", permalink_result),
+];
+
+/// What the page computes from a configuration before any weight is read.
+fn exercise_config(c: &ModelConfig) {
+    for p in [WeightPrecision::F32, WeightPrecision::F16] {
+        let _ = c.largest_weight(p);
+        let _ = c.weight_bytes(p);
+    }
+    let _ = c.n_params();
+}
+
+/// Hugging Face `config.json` → model configuration.
+pub fn config_json(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(c) = ModelConfig::from_hf_json(text)
+    {
+        exercise_config(&c);
+    }
+}
+
+/// GGUF header and metadata → model configuration.
+pub fn gguf_config(data: &[u8]) {
+    if let Ok(file) = GgufFile::parse("fuzz.gguf", data.to_vec())
+        && let Ok(c) = ModelConfig::from_gguf(&file)
+    {
+        exercise_config(&c);
+    }
+}
+
+/// What the page draws and exports from a result that passed validation.
+fn exercise_result(r: &FitResult) {
+    let t = &r.theta;
+    let mags = magnitudes(t.method, &t.dims, &t.values);
+    assert_eq!(mags.len(), t.dims.n_cells(t.method));
+    let _ = active_cells(t.method, &t.dims, &t.values, r.options.tau);
+    let _ = Sweep::new(vec![r.options.lambda_m], vec![r.clone()]).chosen();
+    let _ = crate::export::to_safetensors(r);
+    if let Ok(link) = crate::permalink::encode(r) {
+        let back = crate::permalink::decode(&link).expect("a link we wrote decodes");
+        assert_eq!(back.theta.values.len(), t.values.len());
+    }
+}
+
+/// A result file (JSON) → validated result.
+pub fn result_json(data: &[u8]) {
+    if let Ok(r) = FitResult::from_json(data, "fuzz.json") {
+        exercise_result(&r);
+    }
+}
+
+/// A permalink payload → decoded, validated result.
+pub fn permalink_result(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(r) = crate::permalink::decode(text)
+    {
+        exercise_result(&r);
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The experiments of docs/RESULTS.md on the default model: each method on CCC and IOI with its
+# defaults, repeated over three split seeds (mean ± sd of held-out flips beside the base
+# model's accuracy, active sites, KL), then the β dose-response of split seed 0. Results go to
+# target/results/ (JSON and the printed tables, one log per run).
+#   bash scripts/results.sh [profile]      profile: release (default) or dev
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PROFILE=${1:-release}
+bash scripts/fetch-model.sh
+cargo build --profile "$PROFILE" --workspace --bins  # the workspace's features: what the tests built
+bin=target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/activscalar
+out=target/results && mkdir -p "$out"
+SEEDS=${SEEDS:-0,1,2}
+for task in ${TASKS:-ccc ioi}; do
+  for method in ${METHODS:-activscalar steervec dynscalar}; do
+    name=$method-$task
+    echo "==> $name (split seeds $SEEDS)"
+    "$bin" fit --model default --task "$task" --method "$method" --split-seeds "$SEEDS" \
+      --out "$out/$name.json" 2>&1 | grep -v 'steps.*loss' | tee "$out/$name.log"
+  done
+done
+for task in ${TASKS:-ccc ioi}; do
+  for method in ${METHODS:-activscalar steervec dynscalar}; do
+    name=$method-$task
+    first=${SEEDS%%,*}
+    echo "==> $name: dose-response, split seed $first"
+    "$bin" eval --model default --result "$out/$name.seed$first.json" --beta-curve \
+      --curve-out "$out/$name-beta-curve.json" 2>&1 | tee "$out/$name-eval.log"
+  done
+done
