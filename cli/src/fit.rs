@@ -3,11 +3,10 @@
 use std::path::PathBuf;
 
 use activscalar_core::result::{FitResult, run_fit};
-use activscalar_core::tasks::TaskSpec;
 use anyhow::Result;
 
 use crate::model_arg::ModelArgs;
-use crate::options::{FitArgs, TaskArgs};
+use crate::options::{FitArgs, TaskArgs, split_seeds, with_seed};
 use crate::report;
 
 /// Arguments of `fit`.
@@ -41,16 +40,10 @@ pub fn run(args: Args) -> Result<()> {
     let (engine, m) = args.model.load()?;
     let base = args.task.spec()?;
     let opts = args.fit.options()?;
-    let seeds = match args.split_seeds.as_slice() {
-        [] => vec![base.seed],
-        s => s.to_vec(),
-    };
+    let seeds = split_seeds(&args.split_seeds, &base);
     let mut results = Vec::new();
     for &seed in &seeds {
-        let spec = TaskSpec {
-            seed,
-            ..base.clone()
-        };
+        let spec = with_seed(&base, seed);
         let pb = report::bar(
             opts.steps,
             format!("{} {} seed {seed}", opts.method.as_str(), spec.name()),

@@ -132,3 +132,19 @@ impl FitArgs {
         Ok(o)
     }
 }
+
+/// The split seeds a command repeats on: `--split-seeds` if given, else the task's own seed.
+pub fn split_seeds(given: &[u64], task: &TaskSpec) -> Vec<u64> {
+    match given {
+        [] => vec![task.seed],
+        s => s.to_vec(),
+    }
+}
+
+/// `task` with its split seed set to `seed`.
+pub fn with_seed(task: &TaskSpec, seed: u64) -> TaskSpec {
+    TaskSpec {
+        seed,
+        ..task.clone()
+    }
+}

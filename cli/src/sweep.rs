@@ -8,7 +8,7 @@ use activscalar_core::tasks::TaskSpec;
 use anyhow::Result;
 
 use crate::model_arg::ModelArgs;
-use crate::options::{FitArgs, TaskArgs};
+use crate::options::{FitArgs, TaskArgs, split_seeds, with_seed};
 use crate::report;
 
 /// Arguments of `sweep`.
@@ -51,16 +51,10 @@ pub fn run(args: Args) -> Result<()> {
     let base = args.task.spec()?;
     let opts = args.fit.options()?;
     let grid = log_grid(args.grid_min, args.grid_max, args.points);
-    let seeds = match args.split_seeds.as_slice() {
-        [] => vec![base.seed],
-        s => s.to_vec(),
-    };
+    let seeds = split_seeds(&args.split_seeds, &base);
     let mut sweeps = Vec::new();
     for &seed in &seeds {
-        let spec = TaskSpec {
-            seed,
-            ..base.clone()
-        };
+        let spec = with_seed(&base, seed);
         eprintln!("split seed {seed}:");
         let sweep = one(&engine, &m, &spec, &opts, &grid)?;
         print_sweep(&sweep);

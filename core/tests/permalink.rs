@@ -16,19 +16,24 @@ fn tiny() -> LoadedModel {
     load_model(ModelFiles::from_path(&dir).unwrap(), &Device::flex()).unwrap()
 }
 
+/// Custom rows with these prompts, answers "a" and "b".
+fn letters(prompts: &[&str]) -> TaskSpec {
+    let rows = prompts
+        .iter()
+        .map(|p| Row {
+            prompt: p.to_string(),
+            correct: "a".into(),
+            wrong: "b".into(),
+        })
+        .collect();
+    TaskSpec::new(TaskSource::Custom { rows }, 1, 0.5)
+}
+
 /// A short fit of `method` on a small letters task.
 fn fit(m: &LoadedModel, method: Method) -> FitResult {
-    let rows = [
+    let spec = letters(&[
         "kfjd", "qpwo", "zmxn", "tyru", "hgla", "vbce", "wqkj", "plmo",
-    ]
-    .iter()
-    .map(|p| Row {
-        prompt: p.to_string(),
-        correct: "a".into(),
-        wrong: "b".into(),
-    })
-    .collect();
-    let spec = TaskSpec::new(TaskSource::Custom { rows }, 1, 0.5);
+    ]);
     let mut o = FitOptions::new(method);
     o.steps = 4;
     pollster::block_on(run_fit(m, &spec, o, "cpu", async |_| false))
@@ -262,17 +267,9 @@ fn position_tied_theta_is_refused_on_prompts_with_other_keys() {
     let r = fit(&m, Method::ActivScalar);
     let own = activscalar_core::tasks::prepare(&r.task, &m.tokenizer, true).unwrap();
     activscalar_core::result::check_positions(&r, &own).unwrap();
-    let rows = [
+    let longer = letters(&[
         "kfjdqpwo", "zmxntyru", "hglavbce", "wqkjplmo", "kfjdzmxn", "tyruwqkj",
-    ]
-    .iter()
-    .map(|p| Row {
-        prompt: p.to_string(),
-        correct: "a".into(),
-        wrong: "b".into(),
-    })
-    .collect();
-    let longer = TaskSpec::new(TaskSource::Custom { rows }, 1, 0.5);
+    ]);
     let other = activscalar_core::tasks::prepare(&longer, &m.tokenizer, true).unwrap();
     let e = activscalar_core::result::check_positions(&r, &other).unwrap_err();
     assert!(

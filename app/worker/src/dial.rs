@@ -72,13 +72,17 @@ impl Session {
         Ok(rows)
     }
 
-    /// The dial's θ and prompt `i`.
-    fn dial_prompt(&self, i: usize) -> Result<(Rc<Dial>, Example), String> {
-        let dial = self
-            .dial
+    /// The result on the dial, or why there is none.
+    fn current_dial(&self) -> Result<Rc<Dial>, String> {
+        self.dial
             .borrow()
             .clone()
-            .ok_or("no result is on the β dial")?;
+            .ok_or_else(|| "no result is on the β dial".to_string())
+    }
+
+    /// The dial's θ and prompt `i`.
+    fn dial_prompt(&self, i: usize) -> Result<(Rc<Dial>, Example), String> {
+        let dial = self.current_dial()?;
         let ex = dial
             .examples
             .get(i)
@@ -107,11 +111,7 @@ impl Session {
     ) -> Result<Vec<SiteEffect>, String> {
         let _job = self.job().await;
         let m = self.model()?;
-        let dial = self
-            .dial
-            .borrow()
-            .clone()
-            .ok_or("no result is on the β dial")?;
+        let dial = self.current_dial()?;
         let n_cells = dial.iv.dims.n_cells(dial.iv.method);
         if let Some(c) = cells.iter().find(|&&c| c >= n_cells) {
             return Err(format!("no cell {c}: θ has {n_cells}"));
@@ -132,11 +132,7 @@ impl Session {
     pub(super) async fn curve(self: Rc<Self>) -> Result<Vec<BetaPoint>, String> {
         let _job = self.job().await;
         let m = self.model()?;
-        let dial = self
-            .dial
-            .borrow()
-            .clone()
-            .ok_or("no result is on the β dial")?;
+        let dial = self.current_dial()?;
         beta_curve(
             &m.model,
             &dial.iv,
