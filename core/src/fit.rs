@@ -4,24 +4,58 @@
 //! live curves and stop it; NaN or Inf stops the fit and keeps the θ of the lowest objective
 //! before it.
 
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 
 pub use activscalar_types::options::{FitOptions, L1Mode, StepReport, StopReason};
 
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
 use crate::interventions::{Dims, Intervention, Method, position_map};
+use crate::metrics::batches_by_length;
 use crate::models::{Model, TokenBatch};
 use crate::objective::{Targets, effectiveness, kl_non_answer, logit_diff};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::Rng;
 use crate::tasks::{Example, PreparedTask};
 
-struct PreparedBatch {
+/// Equal-length prompts of a batch and their targets (the base model's outputs): one forward
+/// pass per β, with no padding to compute.
+pub struct LengthGroup {
     tokens: TokenBatch,
     targets: Targets,
-    mask: Option<Tensor<3>>,
+    /// Position → key map ([`position_map`]) of a position-tied θ.
     positions: Option<Tensor<3>>,
+}
+
+impl LengthGroup {
+    /// `examples` grouped by prompt length, each group with the base model's outputs;
+    /// `n_keys` is the number of position keys of a position-tied θ (0 otherwise).
+    pub fn prepare(model: &Model, examples: &[&Example], n_keys: usize) -> Result<Vec<Self>> {
+        let device = model.device();
+        batches_by_length(examples.iter().copied(), usize::MAX)
+            .into_iter()
+            .map(|g| {
+                let ids: Vec<Vec<u32>> = g.iter().map(|e| e.ids.clone()).collect();
+                let tokens = TokenBatch::new(&ids, device)?;
+                let base = model.logits_last(&tokens, None)?;
+                Ok(LengthGroup {
+                    targets: Targets::new(&g, base, device),
+                    positions: position_map(&g, n_keys, device),
+                    tokens,
+                })
+            })
+            .collect()
+    }
+
+    /// Number of prompts.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Whether the group holds no prompt.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
 }
 
 /// The loss of one batch and its parts (all but `total` detached).
@@ -38,17 +72,19 @@ pub struct LossParts {
     pub logit_diffs: Vec<Tensor<1>>,
 }
 
-/// L = Σ_β (L_E,β + λ_F·L_F,β) (+ λ_M·‖θ‖₁ when L1 is a loss term) on one batch. `mask` is
-/// DynScalar's padding mask, `positions` the batch's position → key map
-/// ([`position_map`](crate::interventions::position_map)).
+/// L = Σ_β (L_E,β + λ_F·L_F,β) (+ λ_M·‖θ‖₁ when L1 is a loss term) on one batch, given as
+/// its [`LengthGroup`]s: each group's means weigh by its share of the batch's prompts, so the
+/// loss is the batch's mean, as if it were one padded forward pass.
 pub fn batch_loss(
     model: &Model,
     iv: &Intervention,
-    tokens: &TokenBatch,
-    targets: &Targets,
-    (mask, positions): (Option<Tensor<3>>, Option<Tensor<3>>),
+    groups: &[LengthGroup],
     o: &FitOptions,
 ) -> Result<LossParts> {
+    let n: usize = groups.iter().map(LengthGroup::len).sum();
+    if n == 0 {
+        return Err(CoreError::Input("a batch needs at least one prompt".into()));
+    }
     let (mut total, mut eff, mut faith, mut lds) = (
         None::<Tensor<1>>,
         None::<Tensor<1>>,
@@ -57,17 +93,23 @@ pub fn batch_loss(
     );
     let add = |acc: Option<Tensor<1>>, t: Tensor<1>| Some(acc.map_or(t.clone(), |a| a + t));
     for &beta in o.directions.betas() {
-        let hooks = iv.hooks(beta, mask.clone()).at_positions(positions.clone());
-        let logits = model.logits_last(tokens, Some(&hooks))?;
-        let e = effectiveness(o.effectiveness, logits.clone(), targets, beta, o.margin);
-        let f = kl_non_answer(logits.clone(), targets).mean();
-        lds.push(logit_diff(logits.inner(), targets));
-        total = add(total, e.clone() + f.clone() * o.lambda_f);
-        eff = add(eff, e.inner());
-        faith = add(faith, f.inner());
+        let mut beta_lds = Vec::with_capacity(groups.len());
+        for g in groups {
+            let share = g.len() as f64 / n as f64;
+            let hooks = iv.hooks(beta, None).at_positions(g.positions.clone());
+            let logits = model.logits_last(&g.tokens, Some(&hooks))?;
+            let e =
+                effectiveness(o.effectiveness, logits.clone(), &g.targets, beta, o.margin) * share;
+            let f = kl_non_answer(logits.clone(), &g.targets).mean() * share;
+            beta_lds.push(logit_diff(logits.inner(), &g.targets));
+            total = add(total, e.clone() + f.clone() * o.lambda_f);
+            eff = add(eff, e.inner());
+            faith = add(faith, f.inner());
+        }
+        lds.push(Tensor::cat(beta_lds, 0));
     }
     let l1 = iv.l1();
-    let mut total = total.expect("at least one direction");
+    let mut total = total.expect("at least one direction and one group");
     if o.l1_mode == L1Mode::Loss {
         total = total + l1.clone() * o.lambda_m;
     }
@@ -84,7 +126,9 @@ pub fn batch_loss(
 pub struct Fitter<'m> {
     model: &'m Model,
     opts: FitOptions,
-    batches: Vec<PreparedBatch>,
+    /// The mini-batches (one per step, the whole training split by default), each cut into
+    /// its prompts' length groups.
+    batches: Vec<Vec<LengthGroup>>,
     order: Vec<usize>,
     rng: Rng,
     iv: Intervention,
@@ -129,23 +173,6 @@ pub fn dims_for(model: &Model, task: &PreparedTask, method: Method) -> Result<Di
     })
 }
 
-/// DynScalar's padding mask `[batch, seq, 1]`: 1 for real tokens.
-fn padding_mask(tokens: &TokenBatch) -> Option<Tensor<3>> {
-    let seq = tokens.seq();
-    if tokens.lengths.iter().all(|&l| l == seq) {
-        return None;
-    }
-    let data: Vec<f32> = tokens
-        .lengths
-        .iter()
-        .flat_map(|&l| (0..seq).map(move |p| if p < l { 1.0 } else { 0.0 }))
-        .collect();
-    Some(Tensor::from_data(
-        TensorData::new(data, [tokens.len(), seq, 1]),
-        &tokens.ids.device(),
-    ))
-}
-
 impl<'m> Fitter<'m> {
     /// Prepares a fit of θ = 0 (or of `start`, for warm starts) on `task`'s training split.
     /// The base model's outputs are computed here, once per batch.
@@ -162,22 +189,15 @@ impl<'m> Fitter<'m> {
         } else {
             opts.batch_size
         };
-        // Prompts of different lengths share a right-padded batch: padding positions map to no
-        // key (position-tied θ leaves them alone) and are masked for DynScalar.
+        if task.train.is_empty() {
+            return Err(CoreError::Input("the task has no training prompts".into()));
+        }
         let batches = task
             .train
             .chunks(batch_size.max(1))
             .map(|b| {
                 let b: Vec<&Example> = b.iter().collect();
-                let ids: Vec<Vec<u32>> = b.iter().map(|e| e.ids.clone()).collect();
-                let tokens = TokenBatch::new(&ids, device)?;
-                let base = model.logits_last(&tokens, None)?;
-                Ok(PreparedBatch {
-                    targets: Targets::new(&b, base, device),
-                    mask: padding_mask(&tokens),
-                    positions: position_map(&b, dims.positions, device),
-                    tokens,
-                })
+                LengthGroup::prepare(model, &b, dims.positions)
             })
             .collect::<Result<Vec<_>>>()?;
         let iv = match start {
@@ -312,17 +332,10 @@ impl<'m> Fitter<'m> {
         if self.step.is_multiple_of(self.batches.len()) {
             self.rng.shuffle(&mut self.order);
         }
-        let b = &self.batches[self.order[self.step % self.batches.len()]];
+        let groups = &self.batches[self.order[self.step % self.batches.len()]];
         let o = &self.opts;
-        let n = b.tokens.len();
-        let parts = batch_loss(
-            self.model,
-            &self.iv,
-            &b.tokens,
-            &b.targets,
-            (b.mask.clone(), b.positions.clone()),
-            o,
-        )?;
+        let n: usize = groups.iter().map(LengthGroup::len).sum();
+        let parts = batch_loss(self.model, &self.iv, groups, o)?;
         let mut summary = vec![
             parts.total.clone().inner(),
             parts.effectiveness,

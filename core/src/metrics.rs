@@ -14,7 +14,10 @@ use crate::objective::{Targets, kl_non_answer, logit_diff};
 use crate::tasks::Example;
 
 /// Examples grouped into batches of equal prompt length (at most `max` each).
-pub fn batches_by_length(examples: &[Example], max: usize) -> Vec<Vec<&Example>> {
+pub fn batches_by_length<'a>(
+    examples: impl IntoIterator<Item = &'a Example>,
+    max: usize,
+) -> Vec<Vec<&'a Example>> {
     let mut by_len: std::collections::BTreeMap<usize, Vec<&Example>> = Default::default();
     for e in examples {
         by_len.entry(e.ids.len()).or_default().push(e);

@@ -5,8 +5,6 @@
 //! moves logits by up to ~0.5). Also against transformers' own f32 GGUF loader. Goldens: tests/parity/make_smollm2_goldens.py. Needs
 //! scripts/fetch-model.sh; skipped (with a note) when the model is absent, except in CI.
 
-use std::path::PathBuf;
-
 use activscalar_core::engine::Engine;
 use activscalar_core::engine::read_vec;
 use activscalar_core::loaders::gguf::GgufFile;
@@ -15,6 +13,9 @@ use activscalar_core::predict::top_k;
 use activscalar_core::tokenizer::TextTokenizer;
 use activscalar_core::{LoadedModel, ModelFiles, NamedBytes, WeightPrecision, load_model_on};
 use serde::Deserialize;
+
+mod common;
+use common::{default_model_bytes as model_bytes, repo};
 
 /// Tolerance against llama.cpp on the F32-dequantised GGUF.
 const TOL_LLAMA_CPP_F32: f32 = 2e-2;
@@ -53,25 +54,6 @@ struct Prediction {
     ids: Vec<u32>,
     top_ids: Vec<usize>,
     top_logits: Vec<f32>,
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn model_bytes() -> Option<Vec<u8>> {
-    let path = repo().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    match std::fs::read(&path) {
-        Ok(b) => Some(b),
-        Err(_) if std::env::var_os("CI").is_none() => {
-            eprintln!(
-                "skipped: {} is absent (run scripts/fetch-model.sh)",
-                path.display()
-            );
-            None
-        }
-        Err(e) => panic!("CI must fetch the default model first: {e}"),
-    }
 }
 
 /// The default model on the CPU backend with f32 weights (None when absent outside CI).

@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 
 use activscalar_core::engine::read_vec;
-use activscalar_core::fit::{FitOptions, Fitter, batch_loss};
+use activscalar_core::fit::{FitOptions, Fitter, LengthGroup, batch_loss};
 use activscalar_core::interventions::{self, Dims, Intervention, Method};
 use activscalar_core::metrics::{evaluate, site_effects};
 use activscalar_core::models::TokenBatch;
-use activscalar_core::objective::{Directions, Targets, logit_diff};
+use activscalar_core::objective::{Directions, Targets, effectiveness, kl_non_answer, logit_diff};
 use activscalar_core::rng::Rng;
 use activscalar_core::tasks::{Example, PreparedTask, Row};
 use activscalar_core::{Device, LoadedModel, ModelFiles, Tensor, TensorData, load_model};
@@ -161,18 +161,14 @@ fn gradient_matches_finite_differences() {
         (e.pos, e.neg) = (20 + i as u32, 120 + i as u32);
     }
     let refs: Vec<&Example> = ex.iter().collect();
-    let ids: Vec<Vec<u32>> = ex.iter().map(|e| e.ids.clone()).collect();
-    let batch = TokenBatch::new(&ids, device).unwrap();
-    let t = Targets::new(&refs, m.model.logits_last(&batch, None).unwrap(), device);
-    let opts = FitOptions::new(Method::ActivScalar);
     let d = dims(&m, 6);
+    let groups = LengthGroup::prepare(&m.model, &refs, d.positions).unwrap();
+    let opts = FitOptions::new(Method::ActivScalar);
     let theta = random_theta(Method::ActivScalar, d, 0.3, 5, device);
     let host = pollster::block_on(theta.to_host()).unwrap();
     let loss_at = |values: &[Vec<f32>]| {
         let iv = Intervention::from_host(Method::ActivScalar, d, values, device).unwrap();
-        vec(batch_loss(&m.model, &iv, &batch, &t, (None, None), &opts)
-            .unwrap()
-            .total)[0] as f64
+        vec(batch_loss(&m.model, &iv, &groups, &opts).unwrap().total)[0] as f64
     };
     // Autodiff gradient.
     let grad_dev = device.clone().autodiff();
@@ -183,7 +179,7 @@ fn gradient_matches_finite_differences() {
         dims: d,
         leaves: vec![leaf.clone()],
     };
-    let grads = batch_loss(&m.model, &iv, &batch, &t, (None, None), &opts)
+    let grads = batch_loss(&m.model, &iv, &groups, &opts)
         .unwrap()
         .total
         .backward();
@@ -597,5 +593,66 @@ fn keyed_positions_in_a_padded_batch_match_each_prompt_alone() {
                 "{method:?} prompt {i}: logits differ by {worst}"
             );
         }
+    }
+}
+
+/// A fit's batch runs as one forward pass per prompt length: its loss and logit differences
+/// are those of the same prompts in one right-padded batch (role-keyed ActivScalar and SteerVec).
+#[test]
+fn the_loss_over_length_groups_equals_the_loss_of_one_padded_batch() {
+    let m = tiny();
+    let device = m.model.device();
+    let n_keys = 5;
+    // Lengths 4, 6, 5 and 4: three groups, one of two prompts with different key layouts.
+    let key_lists: [Vec<u32>; 4] = [
+        vec![0, 1, 3, 4],
+        vec![0, 1, 2, 2, 3, 4],
+        vec![0, 1, 2, 3, 4],
+        vec![0, 2, 3, 4],
+    ];
+    let mut examples = with_answers(random_examples(4, 6, 12, 300));
+    for (e, keys) in examples.iter_mut().zip(&key_lists) {
+        e.ids.truncate(keys.len());
+        e.keys = keys.clone();
+    }
+    let refs: Vec<&Example> = examples.iter().collect();
+    let groups = LengthGroup::prepare(&m.model, &refs, n_keys).unwrap();
+    assert_eq!(
+        groups.iter().map(LengthGroup::len).collect::<Vec<_>>(),
+        [2, 1, 1]
+    );
+    let ids: Vec<Vec<u32>> = examples.iter().map(|e| e.ids.clone()).collect();
+    let padded = TokenBatch::new(&ids, device).unwrap();
+    let map = interventions::position_map(&refs, n_keys, device);
+    let t = Targets::new(&refs, m.model.logits_last(&padded, None).unwrap(), device);
+    // The groups hold prompts by length (4, 4, 5, 6): padded rows in that order.
+    let order = [0, 3, 2, 1];
+    for method in [Method::ActivScalar, Method::SteerVec] {
+        let iv = random_theta(method, dims(&m, n_keys), 0.3, 7, device);
+        let opts = FitOptions::new(method);
+        let grouped = batch_loss(&m.model, &iv, &groups, &opts).unwrap();
+        let mut total = 0.0;
+        for (k, &beta) in opts.directions.betas().iter().enumerate() {
+            let hooks = iv.hooks(beta, None).at_positions(map.clone());
+            let logits = m.model.logits_last(&padded, Some(&hooks)).unwrap();
+            let e = effectiveness(opts.effectiveness, logits.clone(), &t, beta, opts.margin);
+            let f = kl_non_answer(logits.clone(), &t).mean();
+            total += vec(e)[0] as f64 + opts.lambda_f * vec(f)[0] as f64;
+            let want = vec(logit_diff(logits, &t));
+            let got = vec(grouped.logit_diffs[k].clone());
+            for (j, &i) in order.iter().enumerate() {
+                assert!(
+                    (got[j] - want[i]).abs() < 1e-4,
+                    "{method:?} β={beta}: LD of prompt {i} {} vs {}",
+                    got[j],
+                    want[i]
+                );
+            }
+        }
+        let got = vec(grouped.total)[0] as f64;
+        assert!(
+            (got - total).abs() < 1e-4 * total.abs().max(1.0),
+            "{method:?}: grouped loss {got}, padded {total}"
+        );
     }
 }

@@ -3,28 +3,16 @@
 //! Needs scripts/fetch-model.sh; skipped (with a note) when the model is absent, except in CI.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 
 use activscalar_core::loaders::gguf::GgufFile;
 use activscalar_core::tasks::{Align, CAPITALS, Example, PreparedTask, TaskSpec, prepare};
 use activscalar_core::tokenizer::TextTokenizer;
 
+mod common;
+
 fn tokenizer() -> Option<TextTokenizer> {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    match std::fs::read(&path) {
-        Ok(b) => {
-            Some(TextTokenizer::from_gguf(&GgufFile::parse("default model", b).unwrap()).unwrap())
-        }
-        Err(_) if std::env::var_os("CI").is_none() => {
-            eprintln!(
-                "skipped: {} is absent (run scripts/fetch-model.sh)",
-                path.display()
-            );
-            None
-        }
-        Err(e) => panic!("CI must fetch the default model first: {e}"),
-    }
+    let bytes = common::default_model_bytes()?;
+    Some(TextTokenizer::from_gguf(&GgufFile::parse("default model", bytes).unwrap()).unwrap())
 }
 
 fn entities(examples: &[Example]) -> HashSet<String> {

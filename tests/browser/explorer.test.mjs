@@ -103,7 +103,8 @@ test('a fit flips the planted task, draws named heatmap cells, and the β dial m
   const cellSel = `#heatmap-panel rect.cell[data-hook="${hook}"][data-pos="${pos}"]`;
   await page.click(cellSel);
   await waitAttr(page, 'data-effects', 'ready', 120_000);
-  assert.match(await page.$eval(cellSel, (r) => r.querySelector('title').textContent), /zeroing it moves mean LD by [+-]\d/);
+  await page.focus(cellSel);
+  assert.match(await page.textContent('#heatmap-hover'), /zeroing it moves mean LD by [+-]\d/);
   assert.equal(await page.$eval(cellSel, (r) => r.dataset.measurable ?? null), null);
   const rows = await page.$$eval('#top-sites tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
   assert.equal(rows.length, Math.min(12, measuredBefore + 1));

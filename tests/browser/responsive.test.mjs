@@ -23,12 +23,27 @@ const ROWS = [
   prompt: `${capital} is the capital of ${other}. ${capital} is in`, correct: ` ${country}`, wrong: ` ${other}`,
 })).join('\n');
 
-/** Installed before the page's own scripts: records the longest main-thread stall. */
+/**
+ * Installed before the page's own scripts: records the longest main-thread stall, when it
+ * began, and the page's `data-*` marks on <body> (what the page was doing around it).
+ */
 function watchMainThread() {
-  window.__stall = { longTask: 0, timerGap: 0 };
+  window.__stall = { longTask: 0, longAt: 0, timerGap: 0, marks: [] };
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) window.__stall.longTask = Math.max(window.__stall.longTask, e.duration);
+    for (const e of list.getEntries()) {
+      if (e.duration > window.__stall.longTask) {
+        window.__stall.longTask = e.duration;
+        window.__stall.longAt = e.startTime;
+      }
+    }
   }).observe({ entryTypes: ['longtask'] });
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.target === document.body && r.attributeName.startsWith('data-')) {
+        window.__stall.marks.push([performance.now(), `${r.attributeName}=${document.body.getAttribute(r.attributeName)}`]);
+      }
+    }
+  }).observe(document, { attributes: true, subtree: true });
   let last = performance.now();
   setInterval(() => {
     const now = performance.now();
@@ -40,12 +55,18 @@ function watchMainThread() {
 async function stalls(page, since) {
   const s = await page.evaluate(() => {
     const s = { ...window.__stall };
-    window.__stall.longTask = 0;
-    window.__stall.timerGap = 0;
+    Object.assign(window.__stall, { longTask: 0, longAt: 0, timerGap: 0, marks: [] });
     return s;
   });
+  // The marks set within 2 s before the longest task began, and in it (an observer reports
+  // a mark made by a task just after that task).
+  const near = s.marks
+    .filter(([t]) => t >= s.longAt - 2000 && t <= s.longAt + s.longTask + 50)
+    .map(([t, m]) => `${m} at ${((t - s.longAt) / 1000).toFixed(2)} s`);
+  const what = `longest task ${s.longTask.toFixed(0)} ms, longest timer gap ${s.timerGap.toFixed(0)} ms; marks around that task: ${near.join(', ') || 'none'}`;
+  console.log(`${since}: ${what}`);
   assert.ok(s.longTask <= LIMIT_MS && s.timerGap <= GAP_LIMIT_MS,
-    `the page's thread was blocked during ${since}: longest task ${s.longTask.toFixed(0)} ms, longest timer gap ${s.timerGap.toFixed(0)} ms`);
+    `the page's thread was blocked during ${since}: ${what}`);
   return s;
 }
 
@@ -62,7 +83,7 @@ test('load, task check, fit + evaluation, β dial and sweep on the default model
   // The page's own start (its module, the first render, the worker's module compiling beside
   // it) is not model work: the watch starts once the worker's engine is up.
   await page.waitForSelector('body[data-backend]');
-  await page.evaluate(() => { window.__stall.longTask = 0; window.__stall.timerGap = 0; });
+  await page.evaluate(() => Object.assign(window.__stall, { longTask: 0, longAt: 0, timerGap: 0, marks: [] }));
   await page.click('#load-default');
   await waitDone(page, 'data-model');
   assert.equal(await page.getAttribute('body', 'data-backend'), 'cpu');

@@ -81,9 +81,7 @@ impl Controller {
                     mark_body("data-steer", &format!("{:.2}", p.steered.beta));
                     s.dial.shown.set(Some(p));
                 }
-                if self.pending_probe.try_update_value(std::mem::take) == Some(true) {
-                    self.probe();
-                }
+                self.probe_pending();
             }
             Event::Effects(out) => self.measured(out),
             Event::Curve(out) => {
@@ -117,10 +115,19 @@ impl Controller {
         }
     }
 
-    /// Frees the page from `job` (if it is the running one).
+    /// Frees the page from `job` (if it is the running one), then sends a dial probe that
+    /// waited for it.
     fn end(&self, job: Job) {
         if self.store.job.get_untracked() == job {
             self.store.job.set(Job::Idle);
+            self.probe_pending();
+        }
+    }
+
+    /// Sends the dial probe asked for while the worker was busy, if any.
+    fn probe_pending(&self) {
+        if self.pending_probe.try_update_value(std::mem::take) == Some(true) {
+            self.probe();
         }
     }
 

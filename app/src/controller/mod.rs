@@ -45,7 +45,7 @@ pub struct Controller {
     pending_load: StoredValue<Option<Pending>>,
     /// The precision to go back to if the reload in another precision fails.
     revert_precision: StoredValue<Option<WeightPrecision>>,
-    /// A β-dial probe asked for while another was on its way.
+    /// A β-dial probe asked for while another was on its way or a job held the worker.
     pending_probe: StoredValue<bool>,
     /// The fits a Run still has to do on further split seeds (task and options).
     repeat_queue: StoredValue<Vec<(TaskSpec, FitOptions)>>,
@@ -370,16 +370,16 @@ impl Controller {
         });
     }
 
-    /// Measures the dial's chosen prompt at the dial's β (the newest request wins).
+    /// Measures the dial's chosen prompt at the dial's β (the newest request wins). Asked for
+    /// while a probe is on its way or a job runs (a Run's further split seeds, say), it is
+    /// sent when that ends.
     pub fn probe(&self) {
         let d = self.store.dial;
-        if d.in_flight.get_untracked() {
-            self.pending_probe.set_value(true);
+        if !matches!(d.prompts.get_untracked(), Some(Ok(_))) {
             return;
         }
-        if !matches!(d.prompts.get_untracked(), Some(Ok(_)))
-            || self.store.job.get_untracked() != Job::Idle
-        {
+        if d.in_flight.get_untracked() || self.store.job.get_untracked() != Job::Idle {
+            self.pending_probe.set_value(true);
             return;
         }
         d.in_flight.set(true);

@@ -1,5 +1,10 @@
 //! One site's grid: a cell per (layer, position), named on hover and focus, walked with the
-//! arrow keys, with the prompt's tokens under the columns.
+//! arrow keys, with the prompt's tokens under the columns. A model's hundreds of cells are drawn
+//! as one SVG fragment (one parse instead of thousands of DOM calls, which kept the page's
+//! thread busy for over 100 ms), and their events are handled once on the grid's `<svg>`, the
+//! cell found from the event's target.
+
+use std::sync::Arc;
 
 use activscalar_types::result::FitResult;
 use activscalar_types::site::Site;
@@ -41,12 +46,27 @@ impl Cell {
     }
 }
 
+/// `text` safe inside a double-quoted attribute.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+}
+
+/// The (layer, column) of the cell an event happened on.
+fn target_cell(ev: &web_sys::Event) -> Option<(usize, usize)> {
+    use wasm_bindgen::JsCast;
+    let cell = ev.target()?.dyn_into::<web_sys::Element>().ok()?;
+    let layer = cell.get_attribute("data-layer")?.parse().ok()?;
+    let col = cell.get_attribute("data-col")?.parse().ok()?;
+    Some((layer, col))
+}
+
 /// Arrow keys (and Home/End) move the focus between cells of one heatmap: the grid is a single
 /// tab stop, entered at its top-left cell.
 fn move_focus(
     ev: &web_sys::KeyboardEvent,
-    layer: usize,
-    col: usize,
+    (layer, col): (usize, usize),
     last_row: usize,
     last_col: usize,
 ) {
@@ -64,7 +84,6 @@ fn move_focus(
     let next = ev
         .current_target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|cell| cell.parent_element())
         .and_then(|svg| {
             svg.query_selector(&format!("rect[data-layer='{l}'][data-col='{c}']"))
                 .ok()
@@ -99,7 +118,7 @@ pub fn site_grid(
             .find(|e| e.site == site && e.layer == layer && e.position == pos)
             .map(|e| e.effect)
     };
-    let rects = (0..d.layers)
+    let cells: Vec<Cell> = (0..d.layers)
         .flat_map(|l| (0..cols).map(move |p| (l, p)))
         .map(|(l, p)| Cell {
             hook: site.hook_name(l),
@@ -114,44 +133,51 @@ pub fn site_grid(
             c.measurable = activ && c.effect.is_none() && c.value != 0.0;
             c
         })
+        .collect();
+    let rects: String = cells
+        .iter()
         .map(|c| {
-            let x = LEFT + CELL_W * c.position.unwrap_or(0) as f64;
-            let y = TOP + CELL_H * c.layer as f64;
-            let text = c.describe(what);
-            let (t1, t2) = (text.clone(), text.clone());
-            let (layer, col) = (c.layer, c.position.unwrap_or(0));
-            let (rows, last_col) = (d.layers, cols - 1);
-            // An ActivScalar cell without a measured effect is measured when clicked (or Enter).
-            let cell = c.measurable.then_some((s * d.layers + layer) * cols + col);
-            let measure = move || {
-                if let Some(cell) = cell {
-                    ctl.measure_effect(cell);
-                }
-            };
-            view! {
-                <rect class="cell" x=x y=y width=CELL_W - 1.0 height=CELL_H - 1.0
-                    fill=color(c.value)
-                    data-hook=c.hook.clone()
-                    data-layer=layer
-                    data-col=col
-                    data-pos=c.position.map(|p| p.to_string()).unwrap_or_default()
-                    data-value=c.value
-                    tabindex=if layer == 0 && col == 0 { "0" } else { "-1" }
-                    on:mouseenter=move |_| hovered.set(Some(t1.clone()))
-                    on:focus=move |_| hovered.set(Some(t2.clone()))
-                    data-measurable=cell.is_some().then_some("true")
-                    on:click=move |_| measure()
-                    on:keydown=move |ev| {
-                        if ev.key() == "Enter" {
-                            measure();
-                        }
-                        move_focus(&ev, layer, col, rows - 1, last_col)
-                    }>
-                    <title>{text}</title>
-                </rect>
-            }
+            let col = c.position.unwrap_or(0);
+            format!(
+                r#"<rect class="cell" x="{}" y="{}" width="{}" height="{}" fill="{}" data-hook="{}" data-layer="{}" data-col="{col}" data-pos="{}" data-value="{}" tabindex="{}"{}/>"#,
+                LEFT + CELL_W * col as f64,
+                TOP + CELL_H * c.layer as f64,
+                CELL_W - 1.0,
+                CELL_H - 1.0,
+                escape(&color(c.value)),
+                escape(&c.hook),
+                c.layer,
+                c.position.map(|p| p.to_string()).unwrap_or_default(),
+                c.value,
+                if c.layer == 0 && col == 0 { "0" } else { "-1" },
+                if c.measurable { r#" data-measurable="true""# } else { "" },
+            )
         })
-        .collect_view();
+        .collect();
+    let cells = Arc::new(cells);
+    let (rows, last_col) = (d.layers, cols - 1);
+    // The cell at (layer, column), and its index among all sites' cells (site-major).
+    let cell_at = move |(layer, col): (usize, usize)| {
+        (layer < rows && col < cols).then(|| (layer * cols + col, (s * rows + layer) * cols + col))
+    };
+    let name = {
+        let cells = cells.clone();
+        move |ev: &web_sys::Event| {
+            if let Some((i, _)) = target_cell(ev).and_then(cell_at) {
+                hovered.set(Some(cells[i].describe(what)));
+            }
+        }
+    };
+    let name_on_focus = name.clone();
+    // An ActivScalar cell without a measured effect is measured when clicked (or Enter).
+    let measure = move |ev: &web_sys::Event| {
+        if let Some((i, index)) = target_cell(ev).and_then(cell_at)
+            && cells[i].measurable
+        {
+            ctl.measure_effect(index);
+        }
+    };
+    let measure_on_enter = measure.clone();
     let width = LEFT + CELL_W * cols as f64 + 4.0;
     let height = TOP + CELL_H * d.layers as f64 + 4.0;
     let layer_labels = (0..d.layers)
@@ -162,9 +188,20 @@ pub fn site_grid(
         <figure class="heatmap" data-site=site.as_str()>
             <figcaption><code>{format!("blocks.*.hook_{}", site.as_str())}</code>" — layer ↓"</figcaption>
             <svg viewBox=format!("0 0 {width} {height}") width=width height=height role="img"
-                aria-label=format!("{} per layer{} at {}", what, if tied { " and position" } else { "" }, site.as_str())>
+                aria-label=format!("{} per layer{} at {}", what, if tied { " and position" } else { "" }, site.as_str())
+                on:mouseover=move |ev| name(&ev)
+                on:focusin=move |ev| name_on_focus(&ev)
+                on:click=move |ev| measure(&ev)
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" {
+                        measure_on_enter(&ev);
+                    }
+                    if let Some(at) = target_cell(&ev) {
+                        move_focus(&ev, at, rows - 1, last_col);
+                    }
+                }>
                 {layer_labels}
-                {rects}
+                <g inner_html=rects/>
             </svg>
             {x_axis(r, tied, cols)}
         </figure>
