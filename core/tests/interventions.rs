@@ -522,6 +522,16 @@ fn batched_site_effects_equal_zeroing_each_cell_alone() {
     }
 }
 
+/// Random prompts keyed by `key_lists` (one prompt per list, as long as its list, at most 6).
+fn keyed_examples(key_lists: &[Vec<u32>], seed: u64) -> Vec<Example> {
+    let mut examples = random_examples(key_lists.len(), 6, seed, 300);
+    for (e, keys) in examples.iter_mut().zip(key_lists) {
+        e.ids.truncate(keys.len());
+        e.keys = keys.clone();
+    }
+    examples
+}
+
 /// Role keys: prompts of different lengths in one padded batch, each position reading θ at its
 /// key through the position map, give exactly the logits of each prompt alone with θ laid out
 /// by absolute position (α[p] = α_key[key(p)], v likewise).
@@ -536,11 +546,7 @@ fn keyed_positions_in_a_padded_batch_match_each_prompt_alone() {
         vec![0, 1, 2, 2, 3, 4],
         vec![0, 1, 2, 3, 4],
     ];
-    let mut examples = random_examples(3, 6, 9, 300);
-    for (e, keys) in examples.iter_mut().zip(&key_lists) {
-        e.ids.truncate(keys.len());
-        e.keys = keys.clone();
-    }
+    let examples = keyed_examples(&key_lists, 9);
     let refs: Vec<&Example> = examples.iter().collect();
     let ids: Vec<Vec<u32>> = examples.iter().map(|e| e.ids.clone()).collect();
     let batch = TokenBatch::new(&ids, device).unwrap();
@@ -610,11 +616,7 @@ fn the_loss_over_length_groups_equals_the_loss_of_one_padded_batch() {
         vec![0, 1, 2, 3, 4],
         vec![0, 2, 3, 4],
     ];
-    let mut examples = with_answers(random_examples(4, 6, 12, 300));
-    for (e, keys) in examples.iter_mut().zip(&key_lists) {
-        e.ids.truncate(keys.len());
-        e.keys = keys.clone();
-    }
+    let examples = with_answers(keyed_examples(&key_lists, 12));
     let refs: Vec<&Example> = examples.iter().collect();
     let groups = LengthGroup::prepare(&m.model, &refs, n_keys).unwrap();
     assert_eq!(
