@@ -62,7 +62,7 @@ pub fn run(args: Args) -> Result<()> {
                     None
                 }
             };
-            Some(iv.hooks(args.beta, None).at_positions(map))
+            Some(iv.hooks(args.beta).at_positions(map))
         }
         None => None,
     };

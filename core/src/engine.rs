@@ -2,6 +2,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use burn::module::{Module, Param};
+use burn::optim::GradientsParams;
 use burn::tensor::wgpu::{WgpuSetup, wgpu};
 use burn::tensor::{Device, Tensor};
 
@@ -10,7 +12,7 @@ pub use activscalar_types::engine::{BackendKind, GpuLimits, SelfTest};
 use crate::error::{CoreError, Result};
 use crate::models::WeightPrecision;
 use crate::models::config::ModelConfig;
-use crate::optim::{Adam, AdamConfig};
+use crate::optim::ProxAdamConfig;
 
 /// A started backend: the device to create tensors on, and why it was chosen.
 #[derive(Debug, Clone)]
@@ -214,19 +216,16 @@ pub const SELF_TEST_LR: f64 = 0.25;
 /// Runs one forward + backward + Adam step of ‖x − t‖² on `device`, reading results back
 /// asynchronously (safe in the browser).
 pub async fn self_test(device: &Device) -> Result<SelfTest, String> {
-    let grad_device = device.clone().autodiff();
     let target = Tensor::<1>::from_floats(SELF_TEST_TARGET, device);
-    let mut x = Tensor::<1>::from_floats(SELF_TEST_START, &grad_device).require_grad();
-    let loss = (x.clone() - target.clone()).square().sum();
-    let grads = loss.backward();
+    let x = Param::from_tensor(Tensor::<1>::from_floats(SELF_TEST_START, device)).train();
+    let loss = (x.val() - target.clone()).square().sum();
+    let grads = GradientsParams::from_grads(loss.backward(), &x);
     let loss_before = read_scalar(loss.inner()).await?;
-    let grad = x.grad(&grads).ok_or("no gradient reached the parameter")?;
-    let mut adam = Adam::new(AdamConfig {
-        lr: SELF_TEST_LR,
-        ..AdamConfig::default()
-    });
-    x = adam.step(0, x, grad);
-    let x_plain = x.inner();
+    if grads.is_empty() {
+        return Err("no gradient reached the parameter".into());
+    }
+    let x = ProxAdamConfig::new().init().step(SELF_TEST_LR, x, grads);
+    let x_plain = x.valid().val();
     let loss_after = read_scalar((x_plain.clone() - target).square().sum()).await?;
     let x_after = read_vec(x_plain).await?;
     Ok(SelfTest {

@@ -4,6 +4,8 @@
 //! live curves and stop it; NaN or Inf stops the fit and keeps the θ of the lowest objective
 //! before it.
 
+use burn::module::Module;
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Tensor;
 
 pub use activscalar_types::options::{FitOptions, L1Mode, StepReport, StopReason};
@@ -14,7 +16,7 @@ use crate::interventions::{Dims, Intervention, Method, position_map};
 use crate::metrics::batches_by_length;
 use crate::models::{Model, TokenBatch};
 use crate::objective::{Targets, effectiveness, kl_non_answer, logit_diff};
-use crate::optim::{Adam, AdamConfig};
+use crate::optim::ProxAdamConfig;
 use crate::rng::Rng;
 use crate::tasks::{Example, PreparedTask};
 
@@ -96,7 +98,7 @@ pub fn batch_loss(
         let mut beta_lds = Vec::with_capacity(groups.len());
         for g in groups {
             let share = g.len() as f64 / n as f64;
-            let hooks = iv.hooks(beta, None).at_positions(g.positions.clone());
+            let hooks = iv.hooks(beta).at_positions(g.positions.clone());
             let logits = model.logits_last(&g.tokens, Some(&hooks))?;
             let e =
                 effectiveness(o.effectiveness, logits.clone(), &g.targets, beta, o.margin) * share;
@@ -131,8 +133,10 @@ pub struct Fitter<'m> {
     batches: Vec<Vec<LengthGroup>>,
     order: Vec<usize>,
     rng: Rng,
+    /// θ being fitted (its parameters autodiff leaves).
     iv: Intervention,
-    adam: Adam,
+    /// Adam with the proximal L1 step, holding each parameter's moments.
+    optim: ModuleOptimizer,
     step: usize,
     /// Lowest objective so far (loss plus λ_M·L1 when L1 is a proximal step); with several
     /// mini-batches, the lowest mean over an epoch.
@@ -142,7 +146,7 @@ pub struct Fitter<'m> {
     epoch: Vec<f64>,
     /// θ at the lowest objective so far, and the step it was measured at: a fit that ends
     /// (budget, early stop, Stop button) returns this θ.
-    best: Vec<Tensor<1>>,
+    best: Intervention,
     best_step: usize,
     /// The same best θ copied to the host (read back with each step's losses), so that a lost
     /// GPU device does not lose it; `None` before the first step.
@@ -203,34 +207,26 @@ impl<'m> Fitter<'m> {
         let iv = match start {
             Some(s) if s.method == opts.method && s.dims == dims => s,
             _ => Intervention::zeros(opts.method, dims, device),
-        };
-        let leaves: Vec<Tensor<1>> = iv
-            .leaves
-            .iter()
-            .map(|l| l.clone().inner().autodiff().require_grad())
-            .collect();
-        let iv = Intervention { leaves, ..iv };
-        let adam = Adam::new(AdamConfig {
-            lr: opts.lr,
-            prox_l1: if opts.l1_mode == L1Mode::Loss {
-                0.0
-            } else {
-                opts.lambda_m
-            },
-            prox_preconditioned: opts.l1_mode == L1Mode::ProximalAdam,
-            ..AdamConfig::default()
-        });
+        }
+        .train();
+        let optim = ProxAdamConfig::new()
+            .with_prox_l1(match opts.l1_mode {
+                L1Mode::Loss => 0.0,
+                L1Mode::Proximal | L1Mode::ProximalAdam => opts.lambda_m,
+            })
+            .with_prox_preconditioned(opts.l1_mode == L1Mode::ProximalAdam)
+            .init();
         Ok(Fitter {
             model,
             rng: Rng::new(opts.seed),
             order: (0..batches.len()).collect(),
             batches,
             best_loss: f64::INFINITY,
-            best: iv.leaves.clone(),
+            best: iv.clone(),
             best_step: 0,
             best_host: None,
             iv,
-            adam,
+            optim,
             step: 0,
             since_best: 0,
             epoch: Vec::new(),
@@ -320,7 +316,7 @@ impl<'m> Fitter<'m> {
 
     fn keep_best(&mut self) {
         if self.best_step > 0 {
-            self.iv.leaves = self.best.clone();
+            self.iv = self.best.clone();
         }
     }
 
@@ -344,23 +340,13 @@ impl<'m> Fitter<'m> {
         ];
         summary.extend(parts.logit_diffs);
         // θ as measured, read back with the losses (one read-back per step).
-        let theta_sizes: Vec<usize> = self.iv.leaves.iter().map(|l| l.dims()[0]).collect();
-        summary.extend(self.iv.leaves.iter().map(|l| l.clone().inner()));
-        let loss = parts.total;
+        let theta = self.iv.values();
+        let theta_sizes: Vec<usize> = theta.iter().map(|l| l.dims()[0]).collect();
+        summary.extend(theta.into_iter().map(Tensor::inner));
         let summary = Tensor::cat(summary, 0);
-        let grads = loss.backward();
-        let measured = self.iv.leaves.clone();
-        let leaves = std::mem::take(&mut self.iv.leaves);
-        self.iv.leaves = leaves
-            .into_iter()
-            .enumerate()
-            .map(|(slot, leaf)| {
-                let g = leaf
-                    .grad(&grads)
-                    .unwrap_or_else(|| leaf.clone().inner().zeros_like());
-                self.adam.step(slot, leaf, g)
-            })
-            .collect();
+        let grads = GradientsParams::from_grads(parts.total.backward(), &self.iv);
+        let measured = self.iv.clone();
+        self.iv = self.optim.step(o.lr, measured.clone(), grads);
         let mut s = read_vec(summary).await.map_err(CoreError::Backend)?;
         let theta_host = split_sizes(
             s.split_off(s.len() - theta_sizes.iter().sum::<usize>()),
@@ -381,7 +367,7 @@ impl<'m> Fitter<'m> {
         };
         if !report.loss.is_finite() {
             // θ of the lowest objective so far (the starting θ when no step was finite).
-            self.iv.leaves = self.best.clone();
+            self.iv = self.best.clone();
             let kept = match self.best_step {
                 0 => "the starting parameters were kept".to_string(),
                 b => {
@@ -434,7 +420,7 @@ impl<'m> Fitter<'m> {
         objective: f64,
         steps: usize,
         replace: bool,
-        measured: &[Tensor<1>],
+        measured: &Intervention,
         host: Vec<Vec<f32>>,
     ) {
         if replace || objective < self.best_loss * (1.0 - 1e-4 * self.best_loss.signum()) {
@@ -444,7 +430,7 @@ impl<'m> Fitter<'m> {
         }
         if replace || objective < self.best_loss {
             self.best_loss = objective;
-            self.best = measured.to_vec();
+            self.best = measured.clone();
             self.best_host = Some(host);
             self.best_step = self.step;
         }
@@ -452,10 +438,7 @@ impl<'m> Fitter<'m> {
 
     /// The current θ, detached from the autodiff graph.
     pub fn intervention(&self) -> Intervention {
-        Intervention {
-            leaves: self.iv.leaves.iter().map(|l| l.clone().inner()).collect(),
-            ..self.iv.clone()
-        }
+        self.iv.valid()
     }
 }
 

@@ -57,7 +57,7 @@ pub async fn evaluate(
                     .flat_map(|&b| std::iter::repeat_n(b, n))
                     .collect();
                 let hooks = iv
-                    .hooks_with(Strength::per_prompt(&betas, device), None)
+                    .hooks_with(Strength::per_prompt(&betas, device))
                     .at_positions(map.map(|m| m.repeat_dim(0, 3)));
                 let logits =
                     model.logits_last(&TokenBatch::new(&tripled, device)?, Some(&hooks))?;
@@ -177,7 +177,7 @@ pub async fn site_effects(
     for batch in batches_by_length(examples, batch_size) {
         let n = batch.len();
         let map = interventions::position_map(&batch, positions, device);
-        let all = iv.hooks(1.0, None).at_positions(map.clone());
+        let all = iv.hooks(1.0).at_positions(map.clone());
         let ids: Vec<Vec<u32>> = batch.iter().map(|e| e.ids.clone()).collect();
         let tokens = TokenBatch::new(&ids, device)?;
         let answers =
@@ -192,7 +192,7 @@ pub async fn site_effects(
             at = from;
             let rows: Vec<Vec<u32>> = (0..k).flat_map(|_| ids.iter().cloned()).collect();
             let mut hooks = iv
-                .hooks(1.0, None)
+                .hooks(1.0)
                 .at_positions(map.clone().map(|m| m.repeat_dim(0, k)));
             // One keep-mask per (site, layer) that holds a cell of this pass.
             let mut masks: Vec<((usize, usize), Vec<f32>)> = Vec::new();
@@ -271,7 +271,7 @@ pub async fn beta_curve(
                 .flat_map(|&b| std::iter::repeat_n(b as f32, n))
                 .collect();
             let hooks = iv
-                .hooks_with(Strength::per_prompt(&b, device), None)
+                .hooks_with(Strength::per_prompt(&b, device))
                 .at_positions(map.clone().map(|m| m.repeat_dim(0, k)));
             let logits = model.logits_last(&TokenBatch::new(&rows, device)?, Some(&hooks))?;
             let index = |f: fn(&Example) -> u32| {

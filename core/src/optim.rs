@@ -1,93 +1,91 @@
-//! Adam on raw tensors, with an optional proximal L1 step (docs/METHOD.md, "Objective").
-//!
-//! Only the intervention parameters θ are trained, so the optimiser works on a handful of
-//! tensors identified by a slot number rather than on a burn `Module`.
+//! Adam with an optional proximal L1 step (docs/METHOD.md, "Objective"), written as a burn
+//! [`Optimizer`]: burn's [`ModuleOptimizer`] walks θ's parameters and keeps each one's moments,
+//! this file only says how one tensor is updated.
 
-use std::collections::HashMap;
+use burn::config::Config;
+use burn::optim::{AdaptiveMomentumState, LearningRate, ModuleOptimizer, Optimizer};
+use burn::tensor::{Device, Tensor};
 
-use burn::tensor::Tensor;
-
-/// Hyper-parameters of [`Adam`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AdamConfig {
-    /// Learning rate.
-    pub lr: f64,
+/// Hyper-parameters of [`ProxAdam`]; the learning rate is given at each step.
+#[derive(Config, Debug)]
+pub struct ProxAdamConfig {
     /// First-moment decay.
-    pub beta1: f64,
+    #[config(default = 0.9)]
+    pub beta_1: f64,
     /// Second-moment decay.
-    pub beta2: f64,
+    #[config(default = 0.999)]
+    pub beta_2: f64,
     /// Denominator epsilon.
-    pub eps: f64,
+    #[config(default = 1e-8)]
+    pub epsilon: f64,
     /// Proximal L1 strength λ: after each step θ ← sign(θ)·max(|θ| − k, 0). Zero disables it.
+    #[config(default = 0.0)]
     pub prox_l1: f64,
     /// Threshold k of the proximal step: `lr·λ` (plain), or `lr·λ/(√v̂ + ε)` per coordinate
     /// (the proximal step in Adam's own metric, so that coordinates are kept for the size of
     /// their gradients, not only for its sign).
+    #[config(default = false)]
     pub prox_preconditioned: bool,
 }
 
-impl Default for AdamConfig {
-    fn default() -> Self {
-        AdamConfig {
-            lr: 1e-2,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            prox_l1: 0.0,
-            prox_preconditioned: false,
-        }
+impl ProxAdamConfig {
+    /// The optimiser for a whole module (every `Param` of θ).
+    pub fn init(&self) -> ModuleOptimizer {
+        ModuleOptimizer::from(ProxAdam {
+            beta_1: self.beta_1,
+            beta_2: self.beta_2,
+            epsilon: self.epsilon,
+            prox_l1: self.prox_l1,
+            prox_preconditioned: self.prox_preconditioned,
+        })
     }
 }
 
-/// Adam state: moments per parameter slot, kept off the autodiff graph.
-pub struct Adam {
-    /// Hyper-parameters.
-    pub config: AdamConfig,
-    moments: HashMap<usize, (Tensor<1>, Tensor<1>, i32)>,
+/// Adam (bias-corrected moments, ε outside the square root) followed by the proximal step of
+/// λ‖θ‖₁. Its per-parameter state is burn's own Adam moment state.
+#[derive(Clone, Debug)]
+pub struct ProxAdam {
+    beta_1: f64,
+    beta_2: f64,
+    epsilon: f64,
+    prox_l1: f64,
+    prox_preconditioned: bool,
 }
 
-impl Adam {
-    /// A fresh optimiser.
-    pub fn new(config: AdamConfig) -> Self {
-        Adam {
-            config,
-            moments: HashMap::new(),
-        }
-    }
+impl Optimizer for ProxAdam {
+    type State<const D: usize> = AdaptiveMomentumState<D>;
 
-    /// One update of parameter `slot` given its gradient. Returns the new parameter as a fresh
-    /// autodiff leaf that requires gradients (on the same device as `param`).
-    pub fn step<const D: usize>(
-        &mut self,
-        slot: usize,
-        param: Tensor<D>,
+    fn step<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<D>,
         grad: Tensor<D>,
-    ) -> Tensor<D> {
-        let c = self.config;
-        let shape = param.shape();
-        let p = param.inner().reshape([-1]);
-        let g = grad.inner().reshape([-1]);
-        let (m, v, t) = match self.moments.remove(&slot) {
-            Some(state) => state,
-            None => (g.zeros_like(), g.zeros_like(), 0),
+        state: Option<Self::State<D>>,
+    ) -> (Tensor<D>, Option<Self::State<D>>) {
+        let (m, v, t) = match state {
+            Some(s) => (s.moment_1, s.moment_2, s.time),
+            None => (grad.zeros_like(), grad.zeros_like(), 0),
         };
         let t = t + 1;
-        let m = m * c.beta1 + g.clone() * (1.0 - c.beta1);
-        let v = v * c.beta2 + g.square() * (1.0 - c.beta2);
-        let m_hat = m.clone() / (1.0 - c.beta1.powi(t));
-        let v_hat = v.clone() / (1.0 - c.beta2.powi(t));
-        let denom = v_hat.sqrt() + c.eps;
-        let mut p = p - m_hat / denom.clone() * c.lr;
-        if c.prox_l1 > 0.0 {
-            p = if c.prox_preconditioned {
-                let k = denom.recip() * (c.lr * c.prox_l1);
+        let m = m * self.beta_1 + grad.clone() * (1.0 - self.beta_1);
+        let v = v * self.beta_2 + grad.square() * (1.0 - self.beta_2);
+        let m_hat = m.clone() / (1.0 - self.beta_1.powi(t as i32));
+        let v_hat = v.clone() / (1.0 - self.beta_2.powi(t as i32));
+        let denom = v_hat.sqrt() + self.epsilon;
+        let mut p = tensor - m_hat / denom.clone() * lr;
+        if self.prox_l1 > 0.0 {
+            p = if self.prox_preconditioned {
+                let k = denom.recip() * (lr * self.prox_l1);
                 p.clone().sign() * (p.abs() - k).clamp_min(0.0)
             } else {
-                soft_threshold(p, c.lr * c.prox_l1)
+                soft_threshold(p, lr * self.prox_l1)
             };
         }
-        self.moments.insert(slot, (m, v, t));
-        p.reshape(shape).autodiff().require_grad()
+        (p, Some(AdaptiveMomentumState::new(t, m, v)))
+    }
+
+    fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
+        state.to_device(device)
     }
 }
 

@@ -24,7 +24,7 @@ pub async fn probe(
     beta: f64,
 ) -> Result<Probe> {
     let batch = TokenBatch::new(std::slice::from_ref(&example.ids), m.model.device())?;
-    let steering = iv.map(|iv| iv.hooks(beta, None).at_positions(keys_of(iv, example, m)));
+    let steering = iv.map(|iv| iv.hooks(beta).at_positions(keys_of(iv, example, m)));
     let logits = m
         .model
         .logits_last(&batch, steering.as_ref().map(|s| s as _))?;
@@ -57,7 +57,7 @@ pub async fn continuation(
 ) -> Result<Vec<u32>> {
     let ids = &example.ids;
     let mut seq = ids.to_vec();
-    let steering = iv.map(|iv| iv.hooks(beta, None).at_positions(keys_of(iv, example, m)));
+    let steering = iv.map(|iv| iv.hooks(beta).at_positions(keys_of(iv, example, m)));
     for _ in 0..n {
         let batch = TokenBatch::new(std::slice::from_ref(&seq), m.model.device())?;
         let logits = m

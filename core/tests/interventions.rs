@@ -55,7 +55,7 @@ fn random_theta(method: Method, d: Dims, scale: f32, seed: u64, device: &Device)
     let zeros = Intervention::zeros(method, d, device);
     let mut rng = Rng::new(seed);
     let values: Vec<Vec<f32>> = zeros
-        .leaves
+        .values()
         .iter()
         .map(|l| {
             (0..l.dims()[0])
@@ -73,7 +73,7 @@ fn last_mlp_theta(method: Method, d: Dims, scale: f32, device: &Device) -> Inter
     let mut rng = Rng::new(11);
     let per_site = |leaf_len: usize| leaf_len / (d.sites * d.layers);
     let values: Vec<Vec<f32>> = zeros
-        .leaves
+        .values()
         .iter()
         .map(|l| {
             let n = l.dims()[0];
@@ -104,7 +104,7 @@ fn zero_theta_is_exactly_the_identity_for_every_method() {
         for beta in [1.0, -1.0, 2.0] {
             let out = vec(m
                 .model
-                .logits_last(&batch, Some(&iv.hooks(beta, None)))
+                .logits_last(&batch, Some(&iv.hooks(beta)))
                 .unwrap()
                 .reshape([-1]));
             assert!(out == base, "{method:?} β={beta}: θ = 0 changed the logits");
@@ -130,9 +130,7 @@ fn the_sign_of_beta_flips_the_effect() {
         let iv = last_mlp_theta(method, dims(&m, 5), 0.05, device);
         let ld = |beta| {
             vec(logit_diff(
-                m.model
-                    .logits_last(&batch, Some(&iv.hooks(beta, None)))
-                    .unwrap(),
+                m.model.logits_last(&batch, Some(&iv.hooks(beta))).unwrap(),
                 &t,
             ))
         };
@@ -174,11 +172,7 @@ fn gradient_matches_finite_differences() {
     let grad_dev = device.clone().autodiff();
     let leaf = Tensor::<1>::from_data(TensorData::new(host[0].clone(), [host[0].len()]), &grad_dev)
         .require_grad();
-    let iv = Intervention {
-        method: Method::ActivScalar,
-        dims: d,
-        leaves: vec![leaf.clone()],
-    };
+    let iv = Intervention::from_values(Method::ActivScalar, d, vec![leaf.clone()]);
     let grads = batch_loss(&m.model, &iv, &groups, &opts)
         .unwrap()
         .total
@@ -219,7 +213,7 @@ fn planted_examples(m: &LoadedModel, n: usize, len: usize, cell: usize, seed: u6
     let base = vec(m.model.logits_last(&batch, None).unwrap().reshape([-1]));
     let steered = vec(m
         .model
-        .logits_last(&batch, Some(&star.hooks(1.0, None)))
+        .logits_last(&batch, Some(&star.hooks(1.0)))
         .unwrap()
         .reshape([-1]));
     let v = m.model.config().vocab_size;
@@ -447,7 +441,7 @@ fn a_snapshot_resumes_a_fit_elsewhere_from_its_best_theta() {
 fn mean_ld(m: &LoadedModel, iv: Option<&Intervention>, examples: &[Example], beta: f64) -> f64 {
     let ids: Vec<Vec<u32>> = examples.iter().map(|e| e.ids.clone()).collect();
     let batch = TokenBatch::new(&ids, m.model.device()).unwrap();
-    let hooks = iv.map(|iv| iv.hooks(beta, None));
+    let hooks = iv.map(|iv| iv.hooks(beta));
     let logits = m
         .model
         .logits_last(&batch, hooks.as_ref().map(|h| h as _))
@@ -557,10 +551,7 @@ fn keyed_positions_in_a_padded_batch_match_each_prompt_alone() {
         let keyed_host = pollster::block_on(keyed.to_host()).unwrap();
         let batched = vec(m
             .model
-            .logits_last(
-                &batch,
-                Some(&keyed.hooks(1.0, None).at_positions(map.clone())),
-            )
+            .logits_last(&batch, Some(&keyed.hooks(1.0).at_positions(map.clone())))
             .unwrap()
             .reshape([-1]));
         let vocab = batched.len() / examples.len();
@@ -585,7 +576,7 @@ fn keyed_positions_in_a_padded_batch_match_each_prompt_alone() {
             let one = TokenBatch::new(std::slice::from_ref(&e.ids), device).unwrap();
             let want = vec(m
                 .model
-                .logits_last(&one, Some(&alone.hooks(1.0, None)))
+                .logits_last(&one, Some(&alone.hooks(1.0)))
                 .unwrap()
                 .reshape([-1]));
             let got = &batched[i * vocab..(i + 1) * vocab];
@@ -635,7 +626,7 @@ fn the_loss_over_length_groups_equals_the_loss_of_one_padded_batch() {
         let grouped = batch_loss(&m.model, &iv, &groups, &opts).unwrap();
         let mut total = 0.0;
         for (k, &beta) in opts.directions.betas().iter().enumerate() {
-            let hooks = iv.hooks(beta, None).at_positions(map.clone());
+            let hooks = iv.hooks(beta).at_positions(map.clone());
             let logits = m.model.logits_last(&padded, Some(&hooks)).unwrap();
             let e = effectiveness(opts.effectiveness, logits.clone(), &t, beta, opts.margin);
             let f = kl_non_answer(logits.clone(), &t).mean();

@@ -66,11 +66,7 @@ fn planted_jsonl(m: &LoadedModel) -> String {
         pollster::block_on(activscalar_core::engine::read_vec(t)).unwrap()
     };
     let base = read(m.model.logits_last(&batch, None).unwrap());
-    let steered = read(
-        m.model
-            .logits_last(&batch, Some(&star.hooks(1.0, None)))
-            .unwrap(),
-    );
+    let steered = read(m.model.logits_last(&batch, Some(&star.hooks(1.0))).unwrap());
     let v = c.vocab_size;
     // Answers must survive text round trips: single tokens that re-encode to themselves.
     let usable: Vec<u32> = (0..v as u32)

@@ -1,6 +1,7 @@
 //! DynScalar: the scalar is computed from the activation itself, α = w·h + b, with one (w, b)
 //! per (site, layer) shared over positions, then applied as ActivScalar: h̃ = h · (1 + β·α).
-//! Works for prompts of any length; padding positions are masked. θ: w ∈ ℝ^{S×L×D}, b ∈ ℝ^{S×L}.
+//! Works for prompts of any length (fits run one forward pass per length, so nothing is
+//! padded). θ: w ∈ ℝ^{S×L×D}, b ∈ ℝ^{S×L}.
 
 use burn::tensor::{Device, Tensor};
 
@@ -27,17 +28,8 @@ pub fn site_params(leaves: &[Tensor<1>], dims: &Dims) -> Vec<SiteParam> {
         .collect()
 }
 
-/// h · (1 + β·(w·h + b)), with α zeroed where `mask` (`[batch, seq, 1]`, 1 = real token) is 0.
-pub fn apply(
-    h: Tensor<3>,
-    w: &Tensor<3>,
-    b: &Tensor<3>,
-    beta: &Strength,
-    mask: Option<&Tensor<3>>,
-) -> Tensor<3> {
-    let mut alpha = h.clone().matmul(w.clone()) + b.clone();
-    if let Some(m) = mask {
-        alpha = alpha * m.clone();
-    }
+/// h · (1 + β·(w·h + b)).
+pub fn apply(h: Tensor<3>, w: &Tensor<3>, b: &Tensor<3>, beta: &Strength) -> Tensor<3> {
+    let alpha = h.clone().matmul(w.clone()) + b.clone();
     h.clone() + beta.scale(h * alpha)
 }

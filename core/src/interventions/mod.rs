@@ -1,11 +1,13 @@
 //! Interventions on hook sites (docs/METHOD.md, "Interventions"): ActivScalar, SteerVec and
-//! DynScalar, one file each. θ is kept as flat 1-D tensors ("leaves") so the optimiser and the
-//! L1 penalty treat every method alike; each file knows how its leaves act at a site.
+//! DynScalar, one file each. θ is a burn [`Module`] whose parameters are flat 1-D tensors
+//! ("leaves"), so the optimiser and the L1 penalty treat every method alike; each file knows
+//! how its leaves act at a site.
 
 pub mod activscalar;
 pub mod dynscalar;
 pub mod steervec;
 
+use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 
 use crate::engine::read_vec;
@@ -33,15 +35,18 @@ pub enum SiteParam {
     },
 }
 
-/// Learnable intervention parameters θ.
-#[derive(Clone, Debug)]
+/// Learnable intervention parameters θ: a burn module (`.train()` to fit it, `.valid()` for
+/// a detached copy).
+#[derive(Module, Debug)]
 pub struct Intervention {
     /// Which method.
+    #[module(skip)]
     pub method: Method,
     /// Shape.
+    #[module(skip)]
     pub dims: Dims,
-    /// θ as flat tensors (autodiff leaves while training).
-    pub leaves: Vec<Tensor<1>>,
+    /// θ as flat parameters: one for ActivScalar and SteerVec, w and b for DynScalar.
+    pub leaves: Vec<Param<Tensor<1>>>,
 }
 
 impl Intervention {
@@ -52,10 +57,15 @@ impl Intervention {
             Method::SteerVec => steervec::init(&dims, device),
             Method::DynScalar => dynscalar::init(&dims, device),
         };
+        Intervention::from_values(method, dims, leaves)
+    }
+
+    /// θ holding `leaves` as its parameters.
+    pub fn from_values(method: Method, dims: Dims, leaves: Vec<Tensor<1>>) -> Intervention {
         Intervention {
             method,
             dims,
-            leaves,
+            leaves: leaves.into_iter().map(Param::from_tensor).collect(),
         }
     }
 
@@ -71,7 +81,7 @@ impl Intervention {
             || values
                 .iter()
                 .zip(&template.leaves)
-                .any(|(v, t)| v.len() != t.dims()[0])
+                .any(|(v, t)| v.len() != t.shape()[0])
         {
             return Err(CoreError::Input(format!(
                 "saved parameters do not fit a {} of shape {dims:?}",
@@ -82,37 +92,37 @@ impl Intervention {
             .iter()
             .map(|v| Tensor::from_data(burn::tensor::TensorData::new(v.clone(), [v.len()]), device))
             .collect();
-        Ok(Intervention {
-            method,
-            dims,
-            leaves,
-        })
+        Ok(Intervention::from_values(method, dims, leaves))
     }
 
     /// Number of trainable parameters.
     pub fn n_params(&self) -> usize {
-        self.leaves.iter().map(|l| l.dims()[0]).sum()
+        self.num_params()
     }
 
-    /// Hooks applying θ at strength `beta`. `mask` (`[batch, seq, 1]`, 1 = real token) is used
-    /// by DynScalar on padded batches.
-    pub fn hooks(&self, beta: f64, mask: Option<Tensor<3>>) -> Steering {
-        self.hooks_with(Strength::All(beta), mask)
+    /// θ's leaves as tensors (autodiff leaves while training).
+    pub fn values(&self) -> Vec<Tensor<1>> {
+        self.leaves.iter().map(Param::val).collect()
+    }
+
+    /// Hooks applying θ at strength `beta`.
+    pub fn hooks(&self, beta: f64) -> Steering {
+        self.hooks_with(Strength::All(beta))
     }
 
     /// Hooks applying θ at a [`Strength`] that may differ per prompt of the batch (so that the
     /// base model and both directions run as one forward pass).
-    pub fn hooks_with(&self, beta: Strength, mask: Option<Tensor<3>>) -> Steering {
+    pub fn hooks_with(&self, beta: Strength) -> Steering {
+        let leaves = self.values();
         let params = match self.method {
-            Method::ActivScalar => activscalar::site_params(&self.leaves, &self.dims),
-            Method::SteerVec => steervec::site_params(&self.leaves, &self.dims),
-            Method::DynScalar => dynscalar::site_params(&self.leaves, &self.dims),
+            Method::ActivScalar => activscalar::site_params(&leaves, &self.dims),
+            Method::SteerVec => steervec::site_params(&leaves, &self.dims),
+            Method::DynScalar => dynscalar::site_params(&leaves, &self.dims),
         };
         Steering {
             params,
             layers: self.dims.layers,
             beta,
-            mask,
             positions: None,
             keep: Vec::new(),
         }
@@ -122,7 +132,7 @@ impl Intervention {
     pub fn l1(&self) -> Tensor<1> {
         self.leaves
             .iter()
-            .map(|l| l.clone().abs().sum())
+            .map(|l| l.val().abs().sum())
             .reduce(|a, b| a + b)
             .expect("θ has at least one leaf")
     }
@@ -132,7 +142,7 @@ impl Intervention {
         let mut out = Vec::with_capacity(self.leaves.len());
         for l in &self.leaves {
             out.push(
-                read_vec(l.clone().inner())
+                read_vec(l.val().inner())
                     .await
                     .map_err(CoreError::Backend)?,
             );
@@ -197,7 +207,6 @@ pub struct Steering {
     params: Vec<SiteParam>,
     layers: usize,
     beta: Strength,
-    mask: Option<Tensor<3>>,
     /// Position → key map of the batch ([`position_map`]); `None`: key p at position p.
     positions: Option<Tensor<3>>,
     /// ActivScalar cells left untouched in some prompts (for measuring each cell's effect in
@@ -245,9 +254,7 @@ impl Hooks for Steering {
             SiteParam::Vector(v) => {
                 steervec::apply(h, &self.on_positions(v.clone(), seq), &self.beta)
             }
-            SiteParam::Dynamic { w, b } => {
-                dynscalar::apply(h, w, b, &self.beta, self.mask.as_ref())
-            }
+            SiteParam::Dynamic { w, b } => dynscalar::apply(h, w, b, &self.beta),
         }
     }
 }

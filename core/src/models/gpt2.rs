@@ -9,6 +9,7 @@ use super::layers::{
     Layout, Linear, Norm, Placement, Rope, activate, causal_attention, embed_tokens, load,
     load_matrix, matmul_rows,
 };
+use super::names::Scope;
 use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
 use crate::loaders::WeightSource;
@@ -36,35 +37,31 @@ impl Gpt2 {
     /// The position table stays f32 whatever the placement's precision.
     pub fn load(cfg: ModelConfig, src: &dyn WeightSource, at: &Placement) -> Result<Gpt2> {
         let device = &at.device;
-        let p = if src.contains("transformer.wte.weight") {
-            "transformer."
+        let top = if src.contains("transformer.wte.weight") {
+            Scope::root().pp("transformer")
         } else {
-            ""
+            Scope::root()
         };
         let (d, eps) = (cfg.d_model, cfg.norm_eps);
-        let lin = |name: String, i, o| Linear::load(src, &name, i, o, Layout::InOut, true, at);
+        let lin = |s: Scope, i, o| Linear::load(src, &s, i, o, Layout::InOut, true, at);
         let blocks = (0..cfg.n_layers)
             .map(|l| {
-                let b = format!("{p}h.{l}");
+                let b = top.pp("h").pp(l);
+                let (attn, mlp) = (b.pp("attn"), b.pp("mlp"));
                 Ok(Block {
-                    ln_1: Norm::layer_norm(src, &format!("{b}.ln_1"), d, eps, device)?,
-                    c_attn: lin(format!("{b}.attn.c_attn"), d, 3 * d)?,
-                    c_proj: lin(format!("{b}.attn.c_proj"), d, d)?,
-                    ln_2: Norm::layer_norm(src, &format!("{b}.ln_2"), d, eps, device)?,
-                    c_fc: lin(format!("{b}.mlp.c_fc"), d, cfg.d_mlp)?,
-                    mlp_proj: lin(format!("{b}.mlp.c_proj"), cfg.d_mlp, d)?,
+                    ln_1: Norm::layer_norm(src, &b.pp("ln_1"), d, eps, device)?,
+                    c_attn: lin(attn.pp("c_attn"), d, 3 * d)?,
+                    c_proj: lin(attn.pp("c_proj"), d, d)?,
+                    ln_2: Norm::layer_norm(src, &b.pp("ln_2"), d, eps, device)?,
+                    c_fc: lin(mlp.pp("c_fc"), d, cfg.d_mlp)?,
+                    mlp_proj: lin(mlp.pp("c_proj"), cfg.d_mlp, d)?,
                 })
             })
             .collect::<Result<_>>()?;
         Ok(Gpt2 {
-            wte: load_matrix(src, &format!("{p}wte.weight"), [cfg.vocab_size, d], at)?,
-            wpe: load(
-                src,
-                &format!("{p}wpe.weight"),
-                [cfg.max_positions, d],
-                device,
-            )?,
-            ln_f: Norm::layer_norm(src, &format!("{p}ln_f"), d, eps, device)?,
+            wte: load_matrix(src, &top.pp("wte").weight(), [cfg.vocab_size, d], at)?,
+            wpe: load(src, &top.pp("wpe").weight(), [cfg.max_positions, d], device)?,
+            ln_f: Norm::layer_norm(src, &top.pp("ln_f"), d, eps, device)?,
             blocks,
             cfg,
         })

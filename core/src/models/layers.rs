@@ -5,6 +5,7 @@ use burn::tensor::{Bool, DType, Device, Int, Tensor, TensorData, activation};
 
 use super::WeightPrecision;
 use super::config::{Activation, ModelConfig};
+use super::names::Scope;
 use crate::error::{CoreError, Result};
 use crate::loaders::{HostTensor, WeightSource};
 
@@ -97,18 +98,18 @@ pub struct Linear {
 }
 
 impl Linear {
-    /// Loads `{prefix}.weight` in the placement's precision (and `{prefix}.bias` as f32 when
+    /// Loads `{scope}.weight` in the placement's precision (and `{scope}.bias` as f32 when
     /// `bias`).
     pub fn load(
         src: &dyn WeightSource,
-        prefix: &str,
+        scope: &Scope,
         d_in: usize,
         d_out: usize,
         layout: Layout,
         bias: bool,
         at: &Placement,
     ) -> Result<Linear> {
-        let name = format!("{prefix}.weight");
+        let name = scope.weight();
         let w = match layout {
             Layout::OutIn => load_matrix(src, &name, [d_out, d_in], at)?.transpose(),
             Layout::InOut => load_matrix(src, &name, [d_in, d_out], at)?,
@@ -116,7 +117,7 @@ impl Linear {
         Ok(Linear {
             weight: w,
             bias: if bias {
-                Some(load(src, &format!("{prefix}.bias"), [d_out], &at.device)?)
+                Some(load(src, &scope.bias(), [d_out], &at.device)?)
             } else {
                 None
             },
@@ -166,31 +167,31 @@ pub struct Norm {
 }
 
 impl Norm {
-    /// LayerNorm from `{prefix}.weight` and `{prefix}.bias`.
+    /// LayerNorm from `{scope}.weight` and `{scope}.bias`.
     pub fn layer_norm(
         src: &dyn WeightSource,
-        prefix: &str,
+        scope: &Scope,
         d: usize,
         eps: f64,
         device: &Device,
     ) -> Result<Norm> {
         Ok(Norm {
-            weight: load(src, &format!("{prefix}.weight"), [d], device)?,
-            bias: Some(load(src, &format!("{prefix}.bias"), [d], device)?),
+            weight: load(src, &scope.weight(), [d], device)?,
+            bias: Some(load(src, &scope.bias(), [d], device)?),
             eps,
         })
     }
 
-    /// RMSNorm from `{prefix}.weight` (the name may be a full weight name).
+    /// RMSNorm from `{scope}.weight`.
     pub fn rms_norm(
         src: &dyn WeightSource,
-        weight_name: &str,
+        scope: &Scope,
         d: usize,
         eps: f64,
         device: &Device,
     ) -> Result<Norm> {
         Ok(Norm {
-            weight: load(src, weight_name, [d], device)?,
+            weight: load(src, &scope.weight(), [d], device)?,
             bias: None,
             eps,
         })

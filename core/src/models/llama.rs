@@ -10,6 +10,7 @@ use super::layers::{
     Layout, Linear, Norm, Placement, Rope, activate, causal_attention, embed_tokens, load_matrix,
     matmul_rows, upload, upload_matrix,
 };
+use super::names::Scope;
 use crate::error::{CoreError, Result};
 use crate::hooks::{self, Hooks, Site};
 use crate::loaders::{HostTensor, WeightSource};
@@ -23,49 +24,68 @@ pub enum Naming {
     Gguf,
 }
 
+/// A weight of one block.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Part {
+    AttnNorm,
+    Q,
+    K,
+    V,
+    O,
+    FfnNorm,
+    Gate,
+    Up,
+    Down,
+}
+
+/// A weight outside the blocks.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Global {
+    Embed,
+    Norm,
+    LmHead,
+}
+
 impl Naming {
-    fn part(self, l: usize, part: &str) -> String {
-        match self {
-            Naming::HuggingFace => {
-                let hf = match part {
-                    "attn_norm" => "input_layernorm",
-                    "ffn_norm" => "post_attention_layernorm",
-                    "q" => "self_attn.q_proj",
-                    "k" => "self_attn.k_proj",
-                    "v" => "self_attn.v_proj",
-                    "o" => "self_attn.o_proj",
-                    "gate" => "mlp.gate_proj",
-                    "up" => "mlp.up_proj",
-                    "down" => "mlp.down_proj",
-                    _ => unreachable!("unknown llama part {part}"),
-                };
-                format!("model.layers.{l}.{hf}")
-            }
-            Naming::Gguf => {
-                let g = match part {
-                    "attn_norm" | "ffn_norm" => part,
-                    "q" => "attn_q",
-                    "k" => "attn_k",
-                    "v" => "attn_v",
-                    "o" => "attn_output",
-                    "gate" => "ffn_gate",
-                    "up" => "ffn_up",
-                    "down" => "ffn_down",
-                    _ => unreachable!("unknown llama part {part}"),
-                };
-                format!("blk.{l}.{g}")
-            }
-        }
+    /// The scope of `part` in block `l`.
+    fn part(self, l: usize, part: Part) -> Scope {
+        let name = match (self, part) {
+            (Naming::HuggingFace, Part::AttnNorm) => "input_layernorm",
+            (Naming::HuggingFace, Part::Q) => "self_attn.q_proj",
+            (Naming::HuggingFace, Part::K) => "self_attn.k_proj",
+            (Naming::HuggingFace, Part::V) => "self_attn.v_proj",
+            (Naming::HuggingFace, Part::O) => "self_attn.o_proj",
+            (Naming::HuggingFace, Part::FfnNorm) => "post_attention_layernorm",
+            (Naming::HuggingFace, Part::Gate) => "mlp.gate_proj",
+            (Naming::HuggingFace, Part::Up) => "mlp.up_proj",
+            (Naming::HuggingFace, Part::Down) => "mlp.down_proj",
+            (Naming::Gguf, Part::AttnNorm) => "attn_norm",
+            (Naming::Gguf, Part::Q) => "attn_q",
+            (Naming::Gguf, Part::K) => "attn_k",
+            (Naming::Gguf, Part::V) => "attn_v",
+            (Naming::Gguf, Part::O) => "attn_output",
+            (Naming::Gguf, Part::FfnNorm) => "ffn_norm",
+            (Naming::Gguf, Part::Gate) => "ffn_gate",
+            (Naming::Gguf, Part::Up) => "ffn_up",
+            (Naming::Gguf, Part::Down) => "ffn_down",
+        };
+        let block = match self {
+            Naming::HuggingFace => Scope::root().pp("model").pp("layers"),
+            Naming::Gguf => Scope::root().pp("blk"),
+        };
+        block.pp(l).pp(name)
     }
 
-    fn global(self, what: &str) -> &'static str {
+    /// The scope of a weight outside the blocks.
+    fn global(self, what: Global) -> Scope {
+        let root = Scope::root();
         match (self, what) {
-            (Naming::HuggingFace, "embed") => "model.embed_tokens.weight",
-            (Naming::HuggingFace, "norm") => "model.norm.weight",
-            (Naming::HuggingFace, _) => "lm_head.weight",
-            (Naming::Gguf, "embed") => "token_embd.weight",
-            (Naming::Gguf, "norm") => "output_norm.weight",
-            (Naming::Gguf, _) => "output.weight",
+            (Naming::HuggingFace, Global::Embed) => root.pp("model").pp("embed_tokens"),
+            (Naming::HuggingFace, Global::Norm) => root.pp("model").pp("norm"),
+            (Naming::HuggingFace, Global::LmHead) => root.pp("lm_head"),
+            (Naming::Gguf, Global::Embed) => root.pp("token_embd"),
+            (Naming::Gguf, Global::Norm) => root.pp("output_norm"),
+            (Naming::Gguf, Global::LmHead) => root.pp("output"),
         }
     }
 }
@@ -130,23 +150,20 @@ impl Llama {
         let device = &at.device;
         let (d, m, hd) = (cfg.d_model, cfg.d_mlp, cfg.head_dim);
         let (q_out, kv_out) = (cfg.n_heads * hd, cfg.n_kv_heads * hd);
-        let lin = |l: usize, part: &str, i: usize, o: usize, bias: bool| {
-            let prefix = naming.part(l, part);
-            if naming == Naming::Gguf && (part == "q" || part == "k") {
-                let heads = if part == "q" {
-                    cfg.n_heads
-                } else {
-                    cfg.n_kv_heads
-                };
-                let name = format!("{prefix}.weight");
+        let lin = |l: usize, part: Part, i: usize, o: usize, bias: bool| {
+            let scope = naming.part(l, part);
+            let permuted_heads = match (naming, part) {
+                (Naming::Gguf, Part::Q) => Some(cfg.n_heads),
+                (Naming::Gguf, Part::K) => Some(cfg.n_kv_heads),
+                _ => None,
+            };
+            if let Some(heads) = permuted_heads {
+                let name = scope.weight();
                 let w = unpermute_rows(src.tensor(&name)?, heads)?;
                 let bias = if bias {
-                    Some(upload(
-                        &format!("{prefix}.bias"),
-                        unpermute_rows(src.tensor(&format!("{prefix}.bias"))?, heads)?,
-                        [o],
-                        device,
-                    )?)
+                    let name = scope.bias();
+                    let b = unpermute_rows(src.tensor(&name)?, heads)?;
+                    Some(upload(&name, b, [o], device)?)
                 } else {
                     None
                 };
@@ -155,40 +172,34 @@ impl Llama {
                     bias,
                 });
             }
-            Linear::load(src, &prefix, i, o, Layout::OutIn, bias, at)
+            Linear::load(src, &scope, i, o, Layout::OutIn, bias, at)
         };
-        let norm = |l: usize, part: &str| {
-            Norm::rms_norm(
-                src,
-                &format!("{}.weight", naming.part(l, part)),
-                d,
-                cfg.norm_eps,
-                device,
-            )
-        };
+        let norm = |s: Scope| Norm::rms_norm(src, &s, d, cfg.norm_eps, device);
         let blocks = (0..cfg.n_layers)
             .map(|l| {
                 Ok(Block {
-                    attn_norm: norm(l, "attn_norm")?,
-                    q: lin(l, "q", d, q_out, cfg.attn_bias)?,
-                    k: lin(l, "k", d, kv_out, cfg.attn_bias)?,
-                    v: lin(l, "v", d, kv_out, cfg.attn_bias)?,
-                    o: lin(l, "o", q_out, d, false)?,
-                    ffn_norm: norm(l, "ffn_norm")?,
-                    gate: lin(l, "gate", d, m, cfg.mlp_bias)?,
-                    up: lin(l, "up", d, m, cfg.mlp_bias)?,
-                    down: lin(l, "down", m, d, cfg.mlp_bias)?,
+                    attn_norm: norm(naming.part(l, Part::AttnNorm))?,
+                    q: lin(l, Part::Q, d, q_out, cfg.attn_bias)?,
+                    k: lin(l, Part::K, d, kv_out, cfg.attn_bias)?,
+                    v: lin(l, Part::V, d, kv_out, cfg.attn_bias)?,
+                    o: lin(l, Part::O, q_out, d, false)?,
+                    ffn_norm: norm(naming.part(l, Part::FfnNorm))?,
+                    gate: lin(l, Part::Gate, d, m, cfg.mlp_bias)?,
+                    up: lin(l, Part::Up, d, m, cfg.mlp_bias)?,
+                    down: lin(l, Part::Down, m, d, cfg.mlp_bias)?,
                 })
             })
             .collect::<Result<_>>()?;
-        let embed = load_matrix(src, naming.global("embed"), [cfg.vocab_size, d], at)?;
-        let lm_head = if cfg.tied_embeddings || !src.contains(naming.global("lm_head")) {
+        let embed = naming.global(Global::Embed).weight();
+        let embed = load_matrix(src, &embed, [cfg.vocab_size, d], at)?;
+        let head = naming.global(Global::LmHead).weight();
+        let lm_head = if cfg.tied_embeddings || !src.contains(&head) {
             embed.clone()
         } else {
-            load_matrix(src, naming.global("lm_head"), [cfg.vocab_size, d], at)?
+            load_matrix(src, &head, [cfg.vocab_size, d], at)?
         };
         Ok(Llama {
-            norm: Norm::rms_norm(src, naming.global("norm"), d, cfg.norm_eps, device)?,
+            norm: norm(naming.global(Global::Norm))?,
             embed,
             lm_head,
             blocks,

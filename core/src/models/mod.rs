@@ -7,6 +7,7 @@ pub use activscalar_types::config;
 pub mod gpt2;
 pub mod layers;
 pub mod llama;
+pub mod names;
 pub mod neox;
 
 use burn::tensor::{DType, Device, Int, Tensor, TensorData};

@@ -10,6 +10,7 @@ use super::layers::{
     Layout, Linear, Norm, Placement, Rope, activate, causal_attention, embed_tokens, load_matrix,
     matmul_rows,
 };
+use super::names::Scope;
 use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
 use crate::loaders::WeightSource;
@@ -38,46 +39,32 @@ impl NeoX {
     pub fn load(cfg: ModelConfig, src: &dyn WeightSource, at: &Placement) -> Result<NeoX> {
         let device = &at.device;
         let (d, eps, m) = (cfg.d_model, cfg.norm_eps, cfg.d_mlp);
-        let lin =
-            |name: String, i, o, bias| Linear::load(src, &name, i, o, Layout::OutIn, bias, at);
+        let lin = |s: Scope, i, o, bias| Linear::load(src, &s, i, o, Layout::OutIn, bias, at);
+        let norm = |s: Scope| Norm::layer_norm(src, &s, d, eps, device);
+        let top = Scope::root().pp("gpt_neox");
         let blocks = (0..cfg.n_layers)
             .map(|l| {
-                let b = format!("gpt_neox.layers.{l}");
+                let b = top.pp("layers").pp(l);
+                let (attn, mlp) = (b.pp("attention"), b.pp("mlp"));
                 Ok(Block {
-                    input_layernorm: Norm::layer_norm(
-                        src,
-                        &format!("{b}.input_layernorm"),
-                        d,
-                        eps,
-                        device,
-                    )?,
-                    query_key_value: lin(
-                        format!("{b}.attention.query_key_value"),
-                        d,
-                        3 * d,
-                        cfg.attn_bias,
-                    )?,
-                    dense: lin(format!("{b}.attention.dense"), d, d, cfg.attn_bias)?,
-                    post_attention_layernorm: Norm::layer_norm(
-                        src,
-                        &format!("{b}.post_attention_layernorm"),
-                        d,
-                        eps,
-                        device,
-                    )?,
-                    dense_h_to_4h: lin(format!("{b}.mlp.dense_h_to_4h"), d, m, cfg.mlp_bias)?,
-                    dense_4h_to_h: lin(format!("{b}.mlp.dense_4h_to_h"), m, d, cfg.mlp_bias)?,
+                    input_layernorm: norm(b.pp("input_layernorm"))?,
+                    query_key_value: lin(attn.pp("query_key_value"), d, 3 * d, cfg.attn_bias)?,
+                    dense: lin(attn.pp("dense"), d, d, cfg.attn_bias)?,
+                    post_attention_layernorm: norm(b.pp("post_attention_layernorm"))?,
+                    dense_h_to_4h: lin(mlp.pp("dense_h_to_4h"), d, m, cfg.mlp_bias)?,
+                    dense_4h_to_h: lin(mlp.pp("dense_4h_to_h"), m, d, cfg.mlp_bias)?,
                 })
             })
             .collect::<Result<_>>()?;
-        let embed_in = load_matrix(src, "gpt_neox.embed_in.weight", [cfg.vocab_size, d], at)?;
+        let embed_in = load_matrix(src, &top.pp("embed_in").weight(), [cfg.vocab_size, d], at)?;
         let embed_out = if cfg.tied_embeddings {
             embed_in.clone()
         } else {
-            load_matrix(src, "embed_out.weight", [cfg.vocab_size, d], at)?
+            let head = Scope::root().pp("embed_out");
+            load_matrix(src, &head.weight(), [cfg.vocab_size, d], at)?
         };
         Ok(NeoX {
-            final_layer_norm: Norm::layer_norm(src, "gpt_neox.final_layer_norm", d, eps, device)?,
+            final_layer_norm: norm(top.pp("final_layer_norm"))?,
             embed_in,
             embed_out,
             blocks,
