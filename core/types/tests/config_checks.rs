@@ -61,3 +61,36 @@ fn config_json_with_zero_heads_is_refused() {
     .to_string();
     assert!(e.contains("MLP width") && e.contains("is more than"), "{e}");
 }
+
+#[test]
+fn config_json_keys_are_read_by_their_types() {
+    // GPT-2's own config.json spells the context twice (`n_ctx`, `n_positions`) and leaves
+    // `n_inner` null.
+    let c = ModelConfig::from_hf_json(
+        r#"{"model_type": "gpt2", "n_embd": 64, "n_head": 4, "vocab_size": 10, "n_layer": 2,
+            "n_ctx": 16, "n_positions": 32, "n_inner": null, "rope_scaling": null}"#,
+    )
+    .unwrap();
+    assert_eq!((c.max_positions, c.d_mlp), (32, 256));
+    // A value of the wrong type is refused with its place, not read as missing.
+    let e = ModelConfig::from_hf_json(
+        r#"{"model_type": "llama", "hidden_size": "64", "num_attention_heads": 4}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("config.json") && e.contains("invalid type"),
+        "{e}"
+    );
+    // transformers 5 moves the RoPE base into `rope_parameters`; scaled RoPE is refused.
+    let llama = |rope: &str| {
+        ModelConfig::from_hf_json(&format!(
+            r#"{{"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4,
+                "num_hidden_layers": 2, "vocab_size": 10, "intermediate_size": 128, {rope}}}"#
+        ))
+    };
+    let c = llama(r#""rope_parameters": {"rope_type": "default", "rope_theta": 100000.0}"#);
+    assert_eq!(c.unwrap().rope_theta, 100000.0);
+    let e = llama(r#""rope_scaling": {"rope_type": "llama3", "factor": 8.0}"#).unwrap_err();
+    assert!(e.to_string().contains("RoPE scaling type `llama3`"), "{e}");
+}

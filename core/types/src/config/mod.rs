@@ -1,7 +1,9 @@
-//! Model hyper-parameters, read from a Hugging Face `config.json` or from GGUF metadata.
+//! Model hyper-parameters, read from a Hugging Face `config.json` (typed per architecture, in
+//! `hf.rs`) or from GGUF metadata.
+
+mod hf;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::error::{CoreError, Result};
 use crate::model::WeightPrecision;
@@ -99,43 +101,6 @@ pub struct ModelConfig {
     pub mlp_bias: bool,
 }
 
-fn get_usize(cfg: &Value, keys: &[&str]) -> Option<usize> {
-    keys.iter()
-        .find_map(|k| cfg.get(*k).and_then(Value::as_u64))
-        .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
-}
-
-fn get_f64(cfg: &Value, keys: &[&str]) -> Option<f64> {
-    keys.iter()
-        .find_map(|k| cfg.get(*k).and_then(Value::as_f64))
-}
-
-fn need(v: Option<usize>, key: &str) -> Result<usize> {
-    v.filter(|&n| n > 0)
-        .ok_or_else(|| CoreError::bad_file("config.json", format!("`{key}` is missing or zero")))
-}
-
-/// The RoPE base from either the classic `rope_theta` key or transformers 5's `rope_parameters`.
-fn rope_theta(cfg: &Value, default: f64) -> Result<f64> {
-    if let Some(params) = cfg
-        .get("rope_parameters")
-        .or_else(|| cfg.get("rope_scaling"))
-    {
-        let ty = params
-            .get("rope_type")
-            .or_else(|| params.get("type"))
-            .and_then(Value::as_str)
-            .unwrap_or("default");
-        if ty != "default" && !params.is_null() {
-            return Err(CoreError::Unsupported(format!("RoPE scaling type `{ty}`")));
-        }
-        if let Some(t) = params.get("rope_theta").and_then(Value::as_f64) {
-            return Ok(t);
-        }
-    }
-    Ok(get_f64(cfg, &["rope_theta", "rotary_emb_base"]).unwrap_or(default))
-}
-
 /// Width per head, or 0 (refused by [`ModelConfig::validate`]) when there are no heads.
 fn per_head(d: usize, heads: usize) -> usize {
     d.checked_div(heads).unwrap_or(0)
@@ -155,150 +120,6 @@ const LIMITS: [(&str, usize); 8] = [
 ];
 
 impl ModelConfig {
-    /// Reads a Hugging Face `config.json`. Unknown architectures are refused with a message
-    /// naming what was found.
-    pub fn from_hf_json(text: &str) -> Result<ModelConfig> {
-        let cfg: Value = serde_json::from_str(text)
-            .map_err(|e| CoreError::bad_file("config.json", format!("not valid JSON: {e}")))?;
-        let model_type = cfg.get("model_type").and_then(Value::as_str).unwrap_or("");
-        let archs = cfg
-            .get("architectures")
-            .map(|a| a.to_string())
-            .unwrap_or_else(|| "none".into());
-        match model_type {
-            "gpt2" => Self::gpt2(&cfg),
-            "gpt_neox" => Self::neox(&cfg),
-            "llama" | "smollm" | "smollm2" => Self::llama(&cfg),
-            other => Err(CoreError::Unsupported(format!(
-                "architecture `{}` (architectures: {archs}); supported: gpt2, gpt_neox (Pythia), llama (Llama, SmolLM, TinyLlama)",
-                if other.is_empty() {
-                    "<no model_type>"
-                } else {
-                    other
-                }
-            ))),
-        }
-    }
-
-    fn gpt2(cfg: &Value) -> Result<ModelConfig> {
-        let d = need(get_usize(cfg, &["n_embd", "hidden_size"]), "n_embd")?;
-        let n_heads = need(get_usize(cfg, &["n_head"]), "n_head")?;
-        let act = cfg
-            .get("activation_function")
-            .and_then(Value::as_str)
-            .unwrap_or("gelu_new");
-        let c = ModelConfig {
-            arch: Arch::Gpt2,
-            vocab_size: need(get_usize(cfg, &["vocab_size"]), "vocab_size")?,
-            d_model: d,
-            n_layers: need(get_usize(cfg, &["n_layer"]), "n_layer")?,
-            n_heads,
-            n_kv_heads: n_heads,
-            head_dim: per_head(d, n_heads),
-            d_mlp: get_usize(cfg, &["n_inner"]).unwrap_or(d.saturating_mul(4)),
-            max_positions: need(get_usize(cfg, &["n_positions", "n_ctx"]), "n_positions")?,
-            norm_eps: get_f64(cfg, &["layer_norm_epsilon"]).unwrap_or(1e-5),
-            rope_theta: 0.0,
-            rotary_dim: 0,
-            parallel_residual: false,
-            tied_embeddings: true,
-            activation: Activation::from_hf(act)?,
-            attn_bias: true,
-            mlp_bias: true,
-        };
-        c.validate()
-    }
-
-    fn neox(cfg: &Value) -> Result<ModelConfig> {
-        let d = need(get_usize(cfg, &["hidden_size"]), "hidden_size")?;
-        let n_heads = need(
-            get_usize(cfg, &["num_attention_heads"]),
-            "num_attention_heads",
-        )?;
-        let head_dim = per_head(d, n_heads);
-        let pct = cfg
-            .get("rope_parameters")
-            .and_then(|p| p.get("partial_rotary_factor"))
-            .and_then(Value::as_f64)
-            .or_else(|| get_f64(cfg, &["rotary_pct", "partial_rotary_factor"]))
-            .unwrap_or(1.0);
-        let c = ModelConfig {
-            arch: Arch::NeoX,
-            vocab_size: need(get_usize(cfg, &["vocab_size"]), "vocab_size")?,
-            d_model: d,
-            n_layers: need(get_usize(cfg, &["num_hidden_layers"]), "num_hidden_layers")?,
-            n_heads,
-            n_kv_heads: n_heads,
-            head_dim,
-            d_mlp: need(get_usize(cfg, &["intermediate_size"]), "intermediate_size")?,
-            max_positions: get_usize(cfg, &["max_position_embeddings"]).unwrap_or(2048),
-            norm_eps: get_f64(cfg, &["layer_norm_eps"]).unwrap_or(1e-5),
-            rope_theta: rope_theta(cfg, 10000.0)?,
-            rotary_dim: (head_dim as f64 * pct) as usize,
-            parallel_residual: cfg
-                .get("use_parallel_residual")
-                .and_then(Value::as_bool)
-                .unwrap_or(true),
-            tied_embeddings: cfg
-                .get("tie_word_embeddings")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            activation: Activation::from_hf(
-                cfg.get("hidden_act")
-                    .and_then(Value::as_str)
-                    .unwrap_or("gelu"),
-            )?,
-            attn_bias: cfg
-                .get("attention_bias")
-                .and_then(Value::as_bool)
-                .unwrap_or(true),
-            mlp_bias: true,
-        };
-        c.validate()
-    }
-
-    fn llama(cfg: &Value) -> Result<ModelConfig> {
-        let d = need(get_usize(cfg, &["hidden_size"]), "hidden_size")?;
-        let n_heads = need(
-            get_usize(cfg, &["num_attention_heads"]),
-            "num_attention_heads",
-        )?;
-        let head_dim = get_usize(cfg, &["head_dim"]).unwrap_or(per_head(d, n_heads));
-        let act = cfg
-            .get("hidden_act")
-            .and_then(Value::as_str)
-            .unwrap_or("silu");
-        let c = ModelConfig {
-            arch: Arch::Llama,
-            vocab_size: need(get_usize(cfg, &["vocab_size"]), "vocab_size")?,
-            d_model: d,
-            n_layers: need(get_usize(cfg, &["num_hidden_layers"]), "num_hidden_layers")?,
-            n_heads,
-            n_kv_heads: get_usize(cfg, &["num_key_value_heads"]).unwrap_or(n_heads),
-            head_dim,
-            d_mlp: need(get_usize(cfg, &["intermediate_size"]), "intermediate_size")?,
-            max_positions: get_usize(cfg, &["max_position_embeddings"]).unwrap_or(2048),
-            norm_eps: get_f64(cfg, &["rms_norm_eps"]).unwrap_or(1e-6),
-            rope_theta: rope_theta(cfg, 10000.0)?,
-            rotary_dim: head_dim,
-            parallel_residual: false,
-            tied_embeddings: cfg
-                .get("tie_word_embeddings")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            activation: Activation::from_hf(act)?,
-            attn_bias: cfg
-                .get("attention_bias")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            mlp_bias: cfg
-                .get("mlp_bias")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-        };
-        c.validate()
-    }
-
     /// Reads the hyper-parameters of a GGUF file (`general.architecture` must be `llama`).
     pub fn from_gguf(file: &GgufFile) -> Result<ModelConfig> {
         let arch = file.str("general.architecture")?;
