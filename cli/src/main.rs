@@ -9,6 +9,7 @@ mod malloc;
 mod model_arg;
 mod options;
 mod predict;
+mod repeats;
 mod report;
 mod sweep;
 
@@ -41,6 +42,8 @@ enum Command {
     Eval(eval::Args),
     /// Sweep λ_M over a log grid: the minimality / sparsity trade-off.
     Sweep(sweep::Args),
+    /// Mean ± sd over saved results of one fit on different split seeds.
+    Repeats(repeats::Args),
     /// Export a saved result as safetensors or as a permalink.
     Export(export::Args),
     /// Time the benchmark workloads (see docs/BENCHMARKS.md). Models whose tokenizer cannot
@@ -56,6 +59,7 @@ fn main() {
         Command::Fit(args) => fit::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Repeats(args) => repeats::run(args),
         Command::Export(args) => export::run(args),
         Command::Bench(args) => bench::run(args),
     };
