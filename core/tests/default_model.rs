@@ -183,3 +183,21 @@ fn half_precision_weights_keep_the_top_token_and_the_logits_close() {
         "max |Δ| {worst}: no f16 rounding seen"
     );
 }
+
+/// W2 is one fit step on prompts of one length (one forward pass, as in the PyTorch
+/// baseline), and W4 evaluates those prompts; role-keyed CCC rows have several lengths.
+#[test]
+fn benchmark_w2_prompts_share_one_length() {
+    use activscalar_core::bench::{W2_PROMPTS, Workloads};
+    let Some(m) = default_model() else { return };
+    let w = Workloads::ccc(&m).unwrap();
+    assert_eq!(w.w2.len(), W2_PROMPTS);
+    let len = w.w2[0].0.len();
+    assert!(
+        w.w2.iter().all(|(ids, _, _)| ids.len() == len),
+        "W2 lengths differ"
+    );
+    let task = w.w4_task();
+    assert_eq!(task.length_groups.len(), 1);
+    assert_eq!(task.keys.len(), len);
+}

@@ -27,11 +27,13 @@ impl TextTokenizer {
     /// are added the way the file's post-processor says.
     pub fn from_json_bytes(bytes: &[u8]) -> Result<TextTokenizer> {
         // The tokenizers crate panics (`expect("Helper")`) on a syntax error inside some
-        // components, and a panic ends the page: check the JSON's syntax first (found by
-        // fuzzing; core/fuzz/regressions/tokenizer_json).
+        // components, and a panic ends the page: read the whole JSON first (found by fuzzing;
+        // core/fuzz/regressions/tokenizer_json). Into a `Value`, not `IgnoredAny`, which skips
+        // strings and numbers without decoding them, so a lone surrogate (`"\ud800"`) or a
+        // number out of range (`1e999`) would reach the tokenizers crate's own parser.
         let text = std::str::from_utf8(bytes)
             .map_err(|e| CoreError::Tokenizer(format!("tokenizer.json is not UTF-8 text: {e}")))?;
-        serde_json::from_str::<serde::de::IgnoredAny>(text)
+        serde_json::from_str::<Value>(text)
             .map_err(|e| CoreError::Tokenizer(format!("tokenizer.json is not valid JSON: {e}")))?;
         let inner = tokenizers::Tokenizer::from_bytes(bytes)
             .map_err(|e| CoreError::Tokenizer(format!("tokenizer.json could not be read: {e}")))?;

@@ -124,11 +124,42 @@ fn saved_crashes_stay_fixed() {
         // means the replay silently lost its inputs.
         let dir = std::fs::read_dir(root.join(name))
             .unwrap_or_else(|e| panic!("core/fuzz/regressions/{name} is missing: {e}"));
+        let mut kept = 0;
         for f in dir {
             let path = f.unwrap().path();
             run(&std::fs::read(&path).unwrap());
-            n += 1;
+            kept += 1;
         }
+        assert!(kept > 0, "core/fuzz/regressions/{name} is empty");
+        n += kept;
     }
     eprintln!("replayed {n} saved crash inputs");
+}
+
+/// JSON that a skimming check would pass but a decoding parser refuses, inside the component
+/// (the decoder) whose error the tokenizers crate turns into a panic: refused by our check
+/// first, with its message.
+#[test]
+fn tokenizer_json_that_only_decoding_refuses_is_refused_with_a_message() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions/tokenizer_json");
+    for (file, why) in [
+        (
+            "decoder-lone-surrogate-panics.json",
+            "lone leading surrogate",
+        ),
+        (
+            "decoder-number-out-of-range-panics.json",
+            "number out of range",
+        ),
+    ] {
+        let bytes = std::fs::read(root.join(file)).unwrap();
+        let err = activscalar_formats::tokenizer::TextTokenizer::from_json_bytes(&bytes)
+            .err()
+            .unwrap_or_else(|| panic!("{file} was accepted"))
+            .to_string();
+        assert!(
+            err.contains("tokenizer.json is not valid JSON") && err.contains(why),
+            "{file}: {err}"
+        );
+    }
 }
