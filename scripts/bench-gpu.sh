@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU benchmark of issue #6 in one go, for a machine with an NVIDIA GPU, PyTorch and
+# The GPU benchmark (docs/BENCHMARKS.md) in one go, for a machine with an NVIDIA GPU, PyTorch and
 # transformers but no network: our native wgpu (Vulkan) build — f32 and f16 weights — against
 # PyTorch eager CUDA on the default model and on a GPT-2-small-shaped random model; one results
 # file. The whole run keeps to an 8-minute deadline: each step's timeout is cut to what is left.
@@ -29,7 +29,7 @@ cd "$(dirname "$0")/.."
 OUT=${1:-target/bench/gpu-results.json}
 BIN=${BIN:-target/release/activscalar}
 PY=${PY:-python3}
-BACKEND=${BACKEND:-wgpu}
+BACKEND=${BACKEND:-webgpu}
 DEVICE=${DEVICE:-cuda}
 REPS=${REPS:-10}
 MODEL=${MODEL:-models/SmolLM2-135M-Instruct.Q4_1.gguf}

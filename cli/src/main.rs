@@ -23,13 +23,15 @@ struct Cli {
     command: Command,
 }
 
-/// Compute backend.
+/// Compute backend, spelled as results and the page spell it (`BackendKind`).
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Backend {
     /// burn's pure-Rust CPU backend.
     Cpu,
-    /// wgpu (Vulkan / Metal / DX12); falls back to the CPU with a notice.
-    Wgpu,
+    /// wgpu (Vulkan / Metal / DX12); falls back to the CPU with a notice. `wgpu` is accepted
+    /// too.
+    #[value(name = "webgpu", alias = "wgpu")]
+    WebGpu,
 }
 
 #[derive(Subcommand)]

@@ -66,7 +66,7 @@ pub fn resolve(model: &str) -> Result<PathBuf> {
 fn engine(backend: Backend) -> Engine {
     match backend {
         Backend::Cpu => Engine::cpu(),
-        Backend::Wgpu => {
+        Backend::WebGpu => {
             let e = Engine::gpu_or_cpu_blocking();
             if let Some(why) = &e.fallback_reason {
                 eprintln!("note: {why}");

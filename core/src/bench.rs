@@ -1,4 +1,4 @@
-//! Benchmark workloads (issue #6), shared by the CLI `bench` command and the Python baseline
+//! Benchmark workloads (docs/BENCHMARKS.md), shared by the CLI `bench` command and the Python baseline
 //! (which reads the same token ids from [`Workloads::to_json`]):
 //!
 //! - W1: one forward pass of 32 CCC prompts (right-padded) with last-position logits;

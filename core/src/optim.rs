@@ -76,7 +76,7 @@ impl Optimizer for ProxAdam {
         if self.prox_l1 > 0.0 {
             p = if self.prox_preconditioned {
                 let k = denom.recip() * (lr * self.prox_l1);
-                p.clone().sign() * (p.abs() - k).clamp_min(0.0)
+                shrink(p, |a| a - k)
             } else {
                 soft_threshold(p, lr * self.prox_l1)
             };
@@ -91,5 +91,11 @@ impl Optimizer for ProxAdam {
 
 /// sign(x)·max(|x| − k, 0): the proximal operator of k·‖x‖₁.
 pub fn soft_threshold<const D: usize>(x: Tensor<D>, k: f64) -> Tensor<D> {
-    x.clone().sign() * (x.abs() - k).clamp_min(0.0)
+    shrink(x, |a| a - k)
+}
+
+/// sign(x)·max(minus_k(|x|), 0): the soft threshold for a threshold `k` that is one number or
+/// one per coordinate (`minus_k` subtracts it).
+fn shrink<const D: usize>(x: Tensor<D>, minus_k: impl FnOnce(Tensor<D>) -> Tensor<D>) -> Tensor<D> {
+    x.clone().sign() * minus_k(x.abs()).clamp_min(0.0)
 }

@@ -1,4 +1,4 @@
-// Time to an interactive default model in the page (issue #6's "< 10 s after the first visit"):
+// Time to an interactive default model in the page (docs/BENCHMARKS.md):
 // opens dist/?bench in headless Chromium, waits for the model, reloads (the model then comes
 // from Cache Storage) and prints both times as the page measured them (navigation start →
 // model ready). `--webgpu` uses SwiftShader's emulated WebGPU (adds kernel compilation on the

@@ -11,6 +11,10 @@ const tiny = (f) => fs.readFileSync(path.join(fixtures, 'tiny-llama', f));
 
 const env = setUp({ '/': distDir, '/fixtures/': fixtures });
 
+async function heatmapCells(page) {
+  return page.$$eval('#heatmap-panel rect.cell', (rs) => rs.map((r) => ({ hook: r.dataset.hook, pos: r.dataset.pos, value: r.dataset.value })));
+}
+
 /** Clears `name` on <body>, runs `action`, waits until the page sets it to a final state. */
 async function expectAttr(page, name, wanted, action) {
   await page.evaluate((n) => document.body.removeAttribute(n), name);
@@ -25,12 +29,34 @@ test('bad model files, bad task rows, a non-finite fit and a foreign result: cle
   const { page, errors } = await openPage(context, `${env.server.url}?model=fixtures/tiny-llama/`);
   await page.waitForSelector('body[data-model="ready"]');
   const card = () => page.getAttribute('#model-card', 'data-arch');
+  const planted = fs.readFileSync(path.join(fixtures, 'tiny-llama-planted.jsonl'), 'utf8');
 
-  // Wrong file type: the loaded model stays.
+  // A model and a result on the page first: every refusal below must leave both as they were.
+  await page.selectOption('#task-kind', 'custom');
+  await page.fill('#custom-rows', planted);
+  await page.click('#fit-panel summary');
+  await page.fill('#steps', '3');
+  await page.dispatchEvent('#steps', 'change');
+  await expectAttr(page, 'data-fit', 'done', () => page.click('#run-fit'));
+  const cells = await heatmapCells(page);
+  assert.equal(cells.length, 24);
+  const survived = async (what) => {
+    assert.equal(await card(), 'llama', `${what}: the model stays`);
+    assert.deepEqual(await heatmapCells(page), cells, `${what}: the result stays`);
+  };
+
+  // Wrong file type.
   await expectAttr(page, 'data-model', 'error', () =>
     page.setInputFiles('#model-files', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') }));
   assert.match(await page.textContent('#model-error'), /expected a \.gguf file, or config\.json \+ tokenizer\.json \+ \*\.safetensors/);
-  assert.equal(await card(), 'llama');
+  await survived('wrong file type');
+
+  // A truncated GGUF.
+  const gguf = fs.readFileSync(path.join(fixtures, 'tiny-llama.gguf'));
+  await expectAttr(page, 'data-model', 'error', () =>
+    page.setInputFiles('#model-files', { name: 'broken.gguf', mimeType: 'application/octet-stream', buffer: gguf.subarray(0, gguf.length >> 1) }));
+  assert.match(await page.textContent('#model-error'), /broken\.gguf: .*file is truncated/);
+  await survived('truncated GGUF');
 
   // A config of an unknown architecture.
   const config = JSON.parse(tiny('config.json'));
@@ -42,7 +68,7 @@ test('bad model files, bad task rows, a non-finite fit and a foreign result: cle
       { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: tiny('model.safetensors') },
     ]));
   assert.match(await page.textContent('#model-error'), /unsupported: architecture `mamba`.*supported: gpt2, gpt_neox/);
-  assert.equal(await card(), 'llama');
+  await survived('unknown architecture');
 
   // A tokenizer from another model (a larger vocabulary than the weights' embedding).
   const foreign = JSON.parse(tiny('tokenizer.json'));
@@ -56,7 +82,7 @@ test('bad model files, bad task rows, a non-finite fit and a foreign result: cle
       { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: tiny('model.safetensors') },
     ]));
   assert.match(await page.textContent('#model-error'), /the tokenizer has 359 tokens but the model only 320: tokenizer and weights come from different models/);
-  assert.equal(await card(), 'llama');
+  await survived('foreign tokenizer');
 
   // Multi-token and empty answers are dropped with reasons; unequal prompt lengths are set aside.
   await page.selectOption('#task-kind', 'custom');
@@ -69,14 +95,15 @@ test('bad model files, bad task rows, a non-finite fit and a foreign result: cle
   const reasons = await page.textContent('#task-check ul');
   assert.match(reasons, /empty answer/);
   assert.match(reasons, /answer "alpha beta" is \d+ tokens/);
+  await survived('rows dropped and set aside');
   // A task with no usable rows.
   await page.fill('#custom-rows', 'prompt,correct,wrong\nkfjd,,b\n');
   await expectAttr(page, 'data-task', 'error', () => page.click('#check-task'));
-  assert.match(await page.textContent('#task-error'), /usable rows/);
+  assert.match(await page.textContent('#task-error'), /the task has 0 usable rows \(1 dropped, e\.g\. empty answer\); at least 2 are needed/);
+  await survived('no usable rows');
 
-  // A loss that becomes infinite: the fit stops, says so and keeps the last finite parameters.
-  await page.fill('#custom-rows', fs.readFileSync(path.join(fixtures, 'tiny-llama-planted.jsonl'), 'utf8'));
-  await page.click('#fit-panel summary');
+  // A loss that becomes infinite: the fit stops, says so and keeps the starting parameters.
+  await page.fill('#custom-rows', planted);
   await page.fill('#margin', '1e39');
   await page.dispatchEvent('#margin', 'change');
   await expectAttr(page, 'data-fit', 'done', () => page.click('#run-fit'));
@@ -91,11 +118,22 @@ test('bad model files, bad task rows, a non-finite fit and a foreign result: cle
     page.setInputFiles('#import-json', { name: 'foreign.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(result)) }));
   await page.waitForSelector('#model-mismatch');
   assert.match(await page.textContent('#steer-panel'), /not the one this result was learned on/);
-  // … and a result from a newer format version is refused.
-  result.format_version = 99;
-  await expectAttr(page, 'data-import', 'error', () =>
-    page.setInputFiles('#import-json', { name: 'newer.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(result)) }));
-  assert.match(await page.textContent('#share-error'), /newer\.json was written by a newer version/);
+  const foreignCells = await heatmapCells(page);
+  // … and a result from a newer format version, or one whose θ does not fit its shape, is
+  // refused with the field, and the shown one stays.
+  for (const [name, edit, message] of [
+    ['newer.json', (r) => { r.format_version = 99; }, /newer\.json was written by a newer version/],
+    ['short.json', (r) => { r.theta.values = [[0.5]]; }, /short\.json: this result is not valid: theta\.values has leaves of sizes \[1\]/],
+    ['layers.json', (r) => { r.theta.dims.layers = 0; }, /layers\.json: this result is not valid: theta\.dims has no layers or no width/],
+  ]) {
+    const bad = structuredClone(result);
+    edit(bad);
+    await expectAttr(page, 'data-import', 'error', () =>
+      page.setInputFiles('#import-json', { name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) }));
+    assert.match(await page.textContent('#share-error'), message);
+    assert.deepEqual(await heatmapCells(page), foreignCells, `${name}: the shown result stays`);
+    assert.equal(await card(), 'llama');
+  }
 
   // Untrusted strings are rendered as text, never as markup.
   await page.fill('#custom-rows', 'prompt,correct,wrong\n<img src=x onerror=alert(1)>kfjd,,b\nqpwo,a,b\nzmxn,a,b\n');

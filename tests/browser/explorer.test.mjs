@@ -196,6 +196,25 @@ test('permalink, export/import and autosave restore identical parameters and hea
   await page.goto(env.server.url);
   await waitAttr(page, 'data-restored', 'yes');
   assert.deepEqual(await heatmapCells(page), cells);
+
+  // A damaged link opened in the same browser is refused, and the user's own last fit is shown.
+  const { page: p4, errors: e4 } = await openPage(context, `${env.server.url}#r=as1.eJzLSM3JyVcozy_KSQEAGgQEXQ`);
+  await waitAttr(p4, 'data-permalink', 'error');
+  await waitAttr(p4, 'data-restored', 'yes');
+  assert.match(await p4.textContent('#share-error'), /damaged or incomplete.*Restored your last fit/s);
+  assert.deepEqual(await heatmapCells(p4), cells);
+  // A kept fit that no longer validates (θ's values cut short) is named and not drawn.
+  await p4.evaluate(() => {
+    const r = JSON.parse(localStorage.getItem('activscalar.last-fit'));
+    r.theta.values = [[0.5]];
+    localStorage.setItem('activscalar.last-fit', JSON.stringify(r));
+  });
+  await p4.goto(env.server.url);
+  await waitAttr(p4, 'data-restored', 'refused');
+  assert.match(await p4.textContent('#share-error'), /last fit kept in this browser could not be restored: .*theta\.values/);
+  assert.equal(await p4.$('#heatmap-panel'), null, 'no result shown');
+  await p4.waitForSelector('#load-default:not([disabled])');
+  assert.deepEqual(e4, []);
   await context.close();
 });
 

@@ -25,29 +25,34 @@ fn say(c: Controller, m: Result<String, String>) {
     c.store.share_message.set(Some(m));
 }
 
-/// Opens a permalink from the URL fragment, or else restores the user's last fit.
+/// Opens a permalink from the URL fragment, or else restores the user's last fit. A link that
+/// cannot be opened still leaves the user's own last fit on the page.
 pub fn restore_on_start(c: Controller) {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
     if let Some(link) = hash.strip_prefix(FRAGMENT_KEY) {
-        open_link(c, link);
-    } else {
-        restore_autosave(c);
+        if let Err(why) = open_link(c, link) {
+            let kept = match restore_autosave(c) {
+                Some(Ok(m) | Err(m)) => format!(" {m}"),
+                None => String::new(),
+            };
+            say(c, Err(format!("{why}{kept}")));
+        }
+    } else if let Some(m) = restore_autosave(c) {
+        say(c, m);
     }
 }
 
-fn open_link(c: Controller, link: &str) {
+/// Opens a permalink; on failure shows nothing and returns the message.
+fn open_link(c: Controller, link: &str) -> Result<(), String> {
     let r = match permalink::decode(link) {
         Ok(r) => r,
         Err(e) => {
             mark_body("data-permalink", "error");
-            return say(
-                c,
-                Err(format!(
-                    "Could not open the shared link: {e}. Nothing else on the page was changed."
-                )),
-            );
+            return Err(format!(
+                "Could not open the shared link: {e}. Nothing else on the page was changed."
+            ));
         }
     };
     let default = r.model.weights_sha256 == DEFAULT_MODEL_SHA256;
@@ -94,28 +99,42 @@ fn open_link(c: Controller, link: &str) {
     }
     c.show(Arc::new(r), Origin::Link);
     mark_body("data-permalink", "ready");
+    Ok(())
 }
 
-fn restore_autosave(c: Controller) {
-    let Some(saved) = local_storage().and_then(|s| s.get_item(AUTOSAVE_KEY).ok().flatten()) else {
-        return;
-    };
-    if let Ok(r) = FitResult::from_json(saved.as_bytes(), "the saved fit") {
-        say(
-            c,
-            Ok(format!(
+/// Shows the user's last fit kept in this browser, validated like any other result; the
+/// message to show (`None`: nothing was kept). A kept fit that fails is named and left where
+/// it is (the next fit replaces it).
+fn restore_autosave(c: Controller) -> Option<Result<String, String>> {
+    let saved = local_storage().and_then(|s| s.get_item(AUTOSAVE_KEY).ok().flatten())?;
+    match FitResult::from_json(saved.as_bytes(), "the saved fit") {
+        Ok(r) => {
+            let m = format!(
                 "Restored your last fit ({} on {}) from this browser's storage.",
                 r.options.method.as_str(),
                 r.task.name()
-            )),
-        );
-        c.show(Arc::new(r), Origin::Autosave);
-        mark_body("data-restored", "yes");
+            );
+            c.show(Arc::new(r), Origin::Autosave);
+            mark_body("data-restored", "yes");
+            Some(Ok(m))
+        }
+        Err(e) => {
+            mark_body("data-restored", "refused");
+            Some(Err(format!(
+                "Your last fit kept in this browser could not be restored: {e}."
+            )))
+        }
     }
 }
 
-/// Saves the shown result when it is the user's own fit; says so when it cannot.
+/// Saves the shown result when it is the user's own fit, once the page has drawn it (a task
+/// later: the view updates first), so that only a result that validated and rendered is kept.
 pub fn autosave(c: Controller) {
+    set_timeout(move || save_shown_fit(c), std::time::Duration::ZERO);
+}
+
+/// [`autosave`]'s work; says so when the fit cannot be kept.
+fn save_shown_fit(c: Controller) {
     let Some(shown) = c.store.result.get_untracked() else {
         return;
     };
@@ -123,7 +142,11 @@ pub fn autosave(c: Controller) {
         return;
     }
     let json = serde_json::to_string(&*shown.result).unwrap_or_default();
-    let skipped = if json.len() > AUTOSAVE_MAX {
+    let skipped = if let Err(e) = shown.result.validate() {
+        Some(format!(
+            "This fit was not kept for the next visit: {e}. Export it as JSON to keep it."
+        ))
+    } else if json.len() > AUTOSAVE_MAX {
         Some(format!(
             "This fit ({:.1} MB as JSON) is too large for the browser's storage and was not kept for the next visit: export it as JSON to keep it.",
             json.len() as f64 / 1e6

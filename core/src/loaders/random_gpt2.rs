@@ -1,6 +1,6 @@
 //! A GPT-2-small-shaped model with random weights, built in memory as the Hugging Face files
 //! (config.json, tokenizer.json, model.safetensors) and loaded through the normal loader: the
-//! benchmarks' second model (issue #6: speed does not depend on the weights' values).
+//! benchmarks' second model (speed does not depend on the weights' values).
 
 use super::model_files::NamedBytes;
 use crate::rng::Rng;

@@ -5,34 +5,13 @@
 mod card;
 mod dropzone;
 mod hub;
+mod phases;
 mod precision;
 
 use leptos::prelude::*;
 
 use crate::controller::use_controller;
 use crate::store::LoadStatus;
-
-/// How long the last load took, phase by phase.
-#[component]
-fn Phases() -> impl IntoView {
-    let phases = use_controller().store.load_phases;
-    move || {
-        phases.with(|p| {
-            (!p.is_empty()).then(|| {
-                let total: f64 = p.iter().map(|(_, s)| s).sum();
-                let parts: Vec<String> = p
-                    .iter()
-                    .map(|(what, s)| format!("{what} {s:.1} s"))
-                    .collect();
-                view! {
-                    <p class="hint" id="load-phases" data-seconds=total>
-                        {format!("Loaded in {total:.1} s: {}.", parts.join(" · "))}
-                    </p>
-                }
-            })
-        })
-    }
-}
 
 /// The model card.
 #[component]
@@ -60,7 +39,7 @@ pub fn ModelPanel() -> impl IntoView {
             <dropzone::DropZone/>
             <hub::HubField/>
             {status}
-            <Phases/>
+            <phases::Phases/>
             {move || c.store.model.get().map(|m| view! { <card::ModelCardView card=m/> })}
         </section>
     }

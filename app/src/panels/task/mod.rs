@@ -3,7 +3,9 @@
 //! base model's logit difference and accuracy.
 
 mod check;
+mod checked;
 mod controls;
+mod custom_rows;
 
 use leptos::prelude::*;
 
@@ -23,7 +25,7 @@ pub fn TaskPanel() -> impl IntoView {
             <h2>"Task"</h2>
             <controls::TaskControls/>
             <Show when=move || task.with(|t| t.kind == TaskKind::Custom)>
-                <controls::CustomRows/>
+                <custom_rows::CustomRows/>
             </Show>
             <div class="row">
                 <button id="check-task" class="secondary"

@@ -1,10 +1,11 @@
 //! Next-token prediction on the loaded model: the prompt's tokens and the top 10 candidates.
 
+mod prediction;
+
 use leptos::prelude::*;
 
 use crate::controller::use_controller;
-use crate::widgets::TokenChips;
-use activscalar_types::protocol::PredictionReport;
+use prediction::Prediction;
 
 /// The prediction card (shown once a model is loaded).
 #[component]
@@ -29,25 +30,5 @@ pub fn PredictPanel() -> impl IntoView {
                 })}
             </section>
         </Show>
-    }
-}
-
-#[component]
-fn Prediction(p: PredictionReport) -> impl IntoView {
-    view! {
-        <TokenChips tokens=p.tokens/>
-        <table id="prediction">
-            <thead><tr><th>"#"</th><th>"token"</th><th class="num">"logit"</th><th class="num">"probability"</th></tr></thead>
-            <tbody>
-                {p.top.into_iter().enumerate().map(|(i, t)| view! {
-                    <tr data-id=t.id data-logit=t.logit>
-                        <td>{i + 1}</td>
-                        <td><code>{format!("{:?}", t.text)}</code></td>
-                        <td class="num">{format!("{:.3}", t.logit)}</td>
-                        <td class="num">{format!("{:.2} %", 100.0 * t.prob)}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
     }
 }
