@@ -4,7 +4,9 @@
 // page's thread was blocked (during the benchmark, and over the whole visit). Without `--webgpu` the page
 // runs on its CPU backend (WebAssembly); with it, on SwiftShader's emulated WebGPU (plus the
 // CPU baseline the page runs after it).
-//   node tests/bench/page-bench.mjs [--webgpu] [--reps N] [--out file.json]
+// `--no-check` skips the task check (on an emulated GPU it alone can take longer than the
+// workloads).
+//   node tests/bench/page-bench.mjs [--webgpu] [--reps N] [--no-check] [--out file.json]
 import fs from 'node:fs';
 import { launchBrowser, startServer, distDir } from '../browser/harness.mjs';
 
@@ -15,6 +17,10 @@ const arg = (name, fallback) => {
 const webgpu = process.argv.includes('--webgpu');
 const reps = Number(arg('--reps', '3'));
 const out = arg('--out', null);
+const skipCheck = process.argv.includes('--no-check');
+// Progress on stderr (a run on an emulated GPU can take many minutes per phase).
+const t0 = Date.now();
+const note = (what) => console.error(`[page-bench ${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}`);
 
 const server = await startServer({ '/': distDir });
 const browser = await launchBrowser({ webgpu });
@@ -36,14 +42,26 @@ try {
     throw new Error(`the model did not load: ${await page.textContent('#model-panel')}`);
   }
   const loadSeconds = (Date.now() - started) / 1000;
+  note(`model ready: ${await page.evaluate(() => document.querySelector('#load-phases')?.textContent.trim() ?? '')}`);
   // The task check of the default task (CCC) on the page.
-  const checkStart = Date.now();
-  await page.click('#check-task');
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.task));
-  const checkSeconds = (Date.now() - checkStart) / 1000;
-  const check = await page.evaluate(() => document.querySelector('#task-check p')?.textContent ?? document.querySelector('#task-error')?.textContent);
+  let checkSeconds = null;
+  let check = null;
+  if (!skipCheck) {
+    const checkStart = Date.now();
+    await page.click('#check-task');
+    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.task));
+    checkSeconds = (Date.now() - checkStart) / 1000;
+    note(`task checked in ${checkSeconds.toFixed(1)} s`);
+    check = await page.evaluate(() => document.querySelector('#task-check p')?.textContent ?? document.querySelector('#task-error')?.textContent);
+  }
   await page.click('#run-bench');
-  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.bench));
+  // Each timed row as it appears.
+  let seen = 0;
+  while (!['done', 'error'].includes(await page.getAttribute('body', 'data-bench'))) {
+    const rows = await page.$$eval('#bench-table tbody tr', (trs) => trs.map((tr) => `${tr.dataset.workload} on ${tr.dataset.backend}: median ${tr.dataset.median} ms`));
+    for (; seen < rows.length; seen++) note(rows[seen]);
+    await page.waitForTimeout(2000);
+  }
   if (await page.getAttribute('body', 'data-bench') !== 'done') {
     throw new Error(await page.textContent('#bench-status'));
   }
