@@ -2,20 +2,8 @@
 //! not match its declared shape or its model is refused with the field named, and no model work
 //! starts.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn activscalar(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_activscalar"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap()
-}
+mod common;
+use common::activscalar;
 
 /// A change to a result's JSON.
 type Edit = fn(&mut serde_json::Value);

@@ -2,19 +2,9 @@
 //! seeds is printed, and results of different fits are refused.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn activscalar(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_activscalar"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap()
-}
+mod common;
+use common::activscalar;
 
 fn fit(dir: &Path, method: &str, seeds: &str) -> PathBuf {
     let out = dir.join(format!("{method}.json"));
