@@ -3,7 +3,7 @@
 //! starts.
 
 mod common;
-use common::activscalar;
+use common::{activscalar, fit_tiny};
 
 /// A change to a result's JSON.
 type Edit = fn(&mut serde_json::Value);
@@ -13,18 +13,7 @@ fn a_result_that_does_not_validate_is_refused_naming_the_field() {
     let dir = std::env::temp_dir().join(format!("activscalar-bad-result-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("good.json");
-    let o = activscalar(&[
-        "fit",
-        "--model",
-        "models/fixtures/tiny-llama",
-        "--task",
-        "models/fixtures/tiny-llama-planted.jsonl",
-        "--steps",
-        "2",
-        "--out",
-        good.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    fit_tiny(&good, &["--steps", "2"]);
     let result: serde_json::Value = serde_json::from_slice(&std::fs::read(&good).unwrap()).unwrap();
     let edits: [(&str, Edit, &str); 2] = [
         (

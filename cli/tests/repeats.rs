@@ -4,26 +4,14 @@
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::activscalar;
+use common::{activscalar, fit_tiny};
 
 fn fit(dir: &Path, method: &str, seeds: &str) -> PathBuf {
     let out = dir.join(format!("{method}.json"));
-    let o = activscalar(&[
-        "fit",
-        "--model",
-        "models/fixtures/tiny-llama",
-        "--task",
-        "models/fixtures/tiny-llama-planted.jsonl",
-        "--method",
-        method,
-        "--steps",
-        "3",
-        "--split-seeds",
-        seeds,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    fit_tiny(
+        &out,
+        &["--method", method, "--steps", "3", "--split-seeds", seeds],
+    );
     out
 }
 

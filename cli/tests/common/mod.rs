@@ -16,3 +16,19 @@ pub fn activscalar(args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// Fits on the tiny fixture and its planted task with `options`, writing the result to `out`.
+pub fn fit_tiny(out: &Path, options: &[&str]) {
+    let mut args = vec![
+        "fit",
+        "--model",
+        "models/fixtures/tiny-llama",
+        "--task",
+        "models/fixtures/tiny-llama-planted.jsonl",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(options);
+    let o = activscalar(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
