@@ -95,6 +95,8 @@ async function expectRefusal(page, pattern) {
 async function checkPrediction(page) {
   const g = JSON.parse(fs.readFileSync(path.join(repoRoot, 'tests', 'parity', 'goldens', 'tiny-llama.json'), 'utf8')).prompts[0];
   await page.fill('#prompt', g.text);
+  // A prediction shown before (e.g. of the model before a reload) must not count.
+  await page.evaluate(() => document.body.removeAttribute('data-prediction'));
   await page.click('#predict');
   await page.waitForSelector('body[data-prediction="ready"]');
   const rows = await page.$$eval('#prediction tbody tr', (trs) => trs.map((tr) => ({ id: Number(tr.dataset.id), logit: Number(tr.dataset.logit) })));

@@ -26,6 +26,8 @@ async function waitModel(page) {
 async function checkPrediction(page, goldenName, tol = TOL) {
   const g = golden(goldenName).prompts[0];
   await page.fill('#prompt', g.text);
+  // A prediction shown before (e.g. of the model before a reload) must not count.
+  await page.evaluate(() => document.body.removeAttribute('data-prediction'));
   await page.click('#predict');
   await page.waitForSelector('body[data-prediction="ready"]');
   const rows = await page.$$eval('#prediction tbody tr', (trs) =>
