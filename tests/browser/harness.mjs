@@ -1,5 +1,6 @@
 // Shared harness for the browser tests: a static server for dist/ and a headless Chromium
 // with WebGPU (SwiftShader on the CPU). Never downloads a browser.
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -116,4 +117,30 @@ export async function screenshot(page, name) {
   const file = path.join(artifactsDir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** The transformers golden `tests/parity/goldens/NAME.json`. */
+export function golden(name) {
+  return JSON.parse(fs.readFileSync(path.join(repoRoot, 'tests', 'parity', 'goldens', `${name}.json`), 'utf8'));
+}
+
+/** Predicts golden `name`'s first prompt on the page and checks the shown top-10 logits (and
+ * the top-1 token) against it within `tol`. */
+export async function checkPrediction(page, name, tol) {
+  const g = golden(name).prompts[0];
+  await page.fill('#prompt', g.text);
+  // A prediction shown before (e.g. of the model before a reload) must not count.
+  await page.evaluate(() => document.body.removeAttribute('data-prediction'));
+  await page.click('#predict');
+  await page.waitForSelector('body[data-prediction="ready"]');
+  const rows = await page.$$eval('#prediction tbody tr', (trs) =>
+    trs.map((tr) => ({ id: Number(tr.dataset.id), logit: Number(tr.dataset.logit) })),
+  );
+  assert.equal(rows.length, 10);
+  const argmax = g.last_logits.indexOf(Math.max(...g.last_logits));
+  assert.equal(rows[0].id, argmax, 'top-1 token');
+  for (const r of rows) {
+    const d = Math.abs(r.logit - g.last_logits[r.id]);
+    assert.ok(d < tol, `token ${r.id}: ${r.logit} vs golden ${g.last_logits[r.id]} (|Δ| ${d})`);
+  }
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setUp, openPage, screenshot, distDir, repoRoot } from './harness.mjs';
+import { setUp, openPage, screenshot, distDir, repoRoot, checkPrediction } from './harness.mjs';
 
 const fixtures = path.join(repoRoot, 'models', 'fixtures');
 const planted = fs.readFileSync(path.join(fixtures, 'tiny-llama-planted.jsonl'), 'utf8');
@@ -91,18 +91,6 @@ async function expectRefusal(page, pattern) {
   assert.match(await page.textContent('#model-error'), pattern);
 }
 
-/** The tiny Llama's next-token logits for the golden's first prompt, against transformers. */
-async function checkPrediction(page) {
-  const g = JSON.parse(fs.readFileSync(path.join(repoRoot, 'tests', 'parity', 'goldens', 'tiny-llama.json'), 'utf8')).prompts[0];
-  await page.fill('#prompt', g.text);
-  // A prediction shown before (e.g. of the model before a reload) must not count.
-  await page.evaluate(() => document.body.removeAttribute('data-prediction'));
-  await page.click('#predict');
-  await page.waitForSelector('body[data-prediction="ready"]');
-  const rows = await page.$$eval('#prediction tbody tr', (trs) => trs.map((tr) => ({ id: Number(tr.dataset.id), logit: Number(tr.dataset.logit) })));
-  assert.equal(rows.length, 10);
-  for (const r of rows) assert.ok(Math.abs(r.logit - g.last_logits[r.id]) < TOL, `token ${r.id}: ${r.logit} vs ${g.last_logits[r.id]}`);
-}
 
 async function heatmapCells(page) {
   return page.$$eval('#heatmap-panel rect.cell', (rs) => rs.map((r) => ({ hook: r.dataset.hook, pos: r.dataset.pos, value: r.dataset.value })));
@@ -118,7 +106,7 @@ test('from a sub-path: a Hub model by id, task, fit, and a permalink that reopen
     assert.ok(env.server.requests.includes(`/hub/tiny/llama/resolve/main/${f}`), `${f} fetched from the Hub layout`);
   }
   assert.ok(env.server.requests.some((p) => p.startsWith(`${SUB}`) && p.endsWith('.wasm')), 'the page and its worker load from the sub-path');
-  await checkPrediction(page);
+  await checkPrediction(page, 'tiny-llama', TOL);
 
   await page.selectOption('#task-kind', 'custom');
   await page.fill('#custom-rows', planted);
@@ -166,7 +154,7 @@ test('sharded safetensors at a revision, and a named GGUF file, load from the Hu
   for (const f of ['model.safetensors.index.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']) {
     assert.ok(env.server.requests.includes(`/hub/tiny/llama-sharded/resolve/v1/${f}`), f);
   }
-  await checkPrediction(page);
+  await checkPrediction(page, 'tiny-llama', TOL);
 
   // The form: a GGUF repository and its file.
   await page.fill('#hub-id', 'tiny/llama-gguf');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setUp, launchBrowser, openPage, screenshot, distDir, repoRoot } from './harness.mjs';
+import { setUp, launchBrowser, openPage, screenshot, distDir, repoRoot, checkPrediction as checkAgainst } from './harness.mjs';
 
 const fixtures = path.join(repoRoot, 'models', 'fixtures');
 // WebGPU reductions run in a different order than the CPU reference.
@@ -12,34 +12,13 @@ const TOL = 1e-3;
 
 const env = setUp({ '/': distDir, '/fixtures/': fixtures });
 
-function golden(name) {
-  return JSON.parse(fs.readFileSync(path.join(repoRoot, 'tests', 'parity', 'goldens', `${name}.json`), 'utf8'));
-}
+/** Checks the page's prediction against transformers' golden `name` (default tolerance TOL). */
+const checkPrediction = (page, name, tol = TOL) => checkAgainst(page, name, tol);
 
 async function waitModel(page) {
   await page.waitForSelector('body[data-model]');
   const state = await page.getAttribute('body', 'data-model');
   assert.equal(state, 'ready', state === 'error' ? await page.textContent('#model-error') : 'model not ready');
-}
-
-/** Predicts the golden's first prompt and checks the shown top-10 logits against it. */
-async function checkPrediction(page, goldenName, tol = TOL) {
-  const g = golden(goldenName).prompts[0];
-  await page.fill('#prompt', g.text);
-  // A prediction shown before (e.g. of the model before a reload) must not count.
-  await page.evaluate(() => document.body.removeAttribute('data-prediction'));
-  await page.click('#predict');
-  await page.waitForSelector('body[data-prediction="ready"]');
-  const rows = await page.$$eval('#prediction tbody tr', (trs) =>
-    trs.map((tr) => ({ id: Number(tr.dataset.id), logit: Number(tr.dataset.logit) })),
-  );
-  assert.equal(rows.length, 10);
-  const argmax = g.last_logits.indexOf(Math.max(...g.last_logits));
-  assert.equal(rows[0].id, argmax, 'top-1 token');
-  for (const r of rows) {
-    const d = Math.abs(r.logit - g.last_logits[r.id]);
-    assert.ok(d < tol, `token ${r.id}: ${r.logit} vs golden ${g.last_logits[r.id]} (|Δ| ${d})`);
-  }
 }
 
 test('dropped Hugging Face files (tiny GPT-2) run on WebGPU and match transformers', async () => {
