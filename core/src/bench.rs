@@ -60,12 +60,15 @@ impl Workloads {
             .take(W1_PROMPTS)
             .map(|e| e.ids.clone())
             .collect();
-        // W2: the largest equal-length group of all usable rows (ties: the shorter length),
+        // W2: the largest equal-length group of all usable rows (ties: the shorter length, as
+        // `max_by_key` keeps the last maximum of the longest-first order),
         // repeated if it has fewer than 16 prompts. One length, so the step is one forward
         // pass, as in the baseline.
         let all = prepare(&spec, &m.tokenizer, true)?;
-        let group =
-            largest_equal_length_group(all.train.iter().chain(&all.validation).chain(&all.test));
+        let len = (all.length_groups.iter().rev())
+            .max_by_key(|&(_, &n)| n)
+            .map(|(&len, _)| len);
+        let group: Vec<&Example> = all.all().filter(|e| Some(e.ids.len()) == len).collect();
         if group.is_empty() || w1.len() < W1_PROMPTS {
             return Err(CoreError::Input(
                 "too few CCC prompts for the benchmark".into(),
@@ -172,20 +175,6 @@ pub async fn run_w4(
     host: &[Vec<f32>],
 ) -> Result<Evaluation> {
     evaluate_fit(&m.model, iv, host, task, 0.0).await
-}
-
-/// The examples of the most common prompt length (ties: the shorter length), in their order.
-fn largest_equal_length_group<'e>(examples: impl Iterator<Item = &'e Example>) -> Vec<&'e Example> {
-    let mut by_len: std::collections::BTreeMap<usize, Vec<&Example>> = Default::default();
-    for e in examples {
-        by_len.entry(e.ids.len()).or_default().push(e);
-    }
-    // max_by_key keeps the last maximum; iterate longest first so ties go to the shorter.
-    by_len
-        .into_values()
-        .rev()
-        .max_by_key(|g| g.len())
-        .unwrap_or_default()
 }
 
 /// Whether enough CCC rows have answers [`prepare`] accepts in `m`'s tokenizer for W1.
