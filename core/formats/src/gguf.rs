@@ -327,8 +327,8 @@ impl WeightSource for GgufFile {
         })
     }
 
-    fn contains(&self, name: &str) -> bool {
-        self.info(name).is_some()
+    fn shape(&self, name: &str) -> Option<Vec<usize>> {
+        self.info(name).map(|t| t.shape.clone())
     }
 
     fn names(&self) -> Vec<String> {

@@ -39,7 +39,11 @@ pub trait WeightSource {
     /// Decodes the weight `name` to `f32`.
     fn tensor(&self, name: &str) -> Result<HostTensor>;
     /// Whether the source holds `name`.
-    fn contains(&self, name: &str) -> bool;
+    fn contains(&self, name: &str) -> bool {
+        self.shape(name).is_some()
+    }
+    /// The shape of `name` as its table of contents gives it (nothing is decoded), if held.
+    fn shape(&self, name: &str) -> Option<Vec<usize>>;
     /// All weight names, in file order.
     fn names(&self) -> Vec<String>;
 }

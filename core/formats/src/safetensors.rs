@@ -161,8 +161,10 @@ impl WeightSource for SafetensorsSet {
         })
     }
 
-    fn contains(&self, name: &str) -> bool {
-        self.files.iter().any(|f| f.slot(name).is_some())
+    fn shape(&self, name: &str) -> Option<Vec<usize>> {
+        self.files
+            .iter()
+            .find_map(|f| f.slot(name).map(|s| s.shape.clone()))
     }
 
     fn names(&self) -> Vec<String> {

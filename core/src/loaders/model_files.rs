@@ -9,6 +9,7 @@ use super::gguf::GgufFile;
 use super::safetensors::{SafetensorsFile, SafetensorsSet};
 use crate::engine::Engine;
 use crate::error::{CoreError, Result};
+use crate::models::config::weights::check_weights;
 use crate::models::gpt2::Gpt2;
 use crate::models::layers::Placement;
 use crate::models::llama::{Llama, Naming};
@@ -217,6 +218,7 @@ fn load_checked(
                 None => TextTokenizer::from_gguf(&gguf)?,
             };
             check_vocab(&config, &tokenizer)?;
+            check_weights(&config.weights(Naming::Gguf, &gguf), &gguf)?;
             fits(&config)?;
             let arch = Llama::load(config.clone(), &gguf, Naming::Gguf, at)?;
             let mut names = vec![file.name.as_str()];
@@ -252,6 +254,7 @@ fn load_checked(
             for s in shards {
                 set.push(SafetensorsFile::parse(&s.name, s.bytes)?);
             }
+            check_weights(&config.weights(Naming::HuggingFace, &set), &set)?;
             let arch: Box<dyn Architecture> = match config.arch {
                 Arch::Gpt2 => Box::new(Gpt2::load(config, &set, at)?),
                 Arch::NeoX => Box::new(NeoX::load(config, &set, at)?),

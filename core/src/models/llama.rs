@@ -11,111 +11,12 @@ use super::layers::{
     matmul_rows, upload, upload_matrix,
 };
 use super::names::Scope;
-use crate::error::{CoreError, Result};
+use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
-use crate::loaders::{HostTensor, WeightSource};
+use crate::loaders::WeightSource;
+use activscalar_types::config::weights::{Global, Part};
 
-/// Which naming scheme the weights use.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Naming {
-    /// `model.layers.{l}.self_attn.q_proj.weight`, …
-    HuggingFace,
-    /// `blk.{l}.attn_q.weight`, … (Q/K rows permuted).
-    Gguf,
-}
-
-/// A weight of one block.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Part {
-    AttnNorm,
-    Q,
-    K,
-    V,
-    O,
-    FfnNorm,
-    Gate,
-    Up,
-    Down,
-}
-
-/// A weight outside the blocks.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Global {
-    Embed,
-    Norm,
-    LmHead,
-}
-
-impl Naming {
-    /// The scope of `part` in block `l`.
-    fn part(self, l: usize, part: Part) -> Scope {
-        let name = match (self, part) {
-            (Naming::HuggingFace, Part::AttnNorm) => "input_layernorm",
-            (Naming::HuggingFace, Part::Q) => "self_attn.q_proj",
-            (Naming::HuggingFace, Part::K) => "self_attn.k_proj",
-            (Naming::HuggingFace, Part::V) => "self_attn.v_proj",
-            (Naming::HuggingFace, Part::O) => "self_attn.o_proj",
-            (Naming::HuggingFace, Part::FfnNorm) => "post_attention_layernorm",
-            (Naming::HuggingFace, Part::Gate) => "mlp.gate_proj",
-            (Naming::HuggingFace, Part::Up) => "mlp.up_proj",
-            (Naming::HuggingFace, Part::Down) => "mlp.down_proj",
-            (Naming::Gguf, Part::AttnNorm) => "attn_norm",
-            (Naming::Gguf, Part::Q) => "attn_q",
-            (Naming::Gguf, Part::K) => "attn_k",
-            (Naming::Gguf, Part::V) => "attn_v",
-            (Naming::Gguf, Part::O) => "attn_output",
-            (Naming::Gguf, Part::FfnNorm) => "ffn_norm",
-            (Naming::Gguf, Part::Gate) => "ffn_gate",
-            (Naming::Gguf, Part::Up) => "ffn_up",
-            (Naming::Gguf, Part::Down) => "ffn_down",
-        };
-        let block = match self {
-            Naming::HuggingFace => Scope::root().pp("model").pp("layers"),
-            Naming::Gguf => Scope::root().pp("blk"),
-        };
-        block.pp(l).pp(name)
-    }
-
-    /// The scope of a weight outside the blocks.
-    fn global(self, what: Global) -> Scope {
-        let root = Scope::root();
-        match (self, what) {
-            (Naming::HuggingFace, Global::Embed) => root.pp("model").pp("embed_tokens"),
-            (Naming::HuggingFace, Global::Norm) => root.pp("model").pp("norm"),
-            (Naming::HuggingFace, Global::LmHead) => root.pp("lm_head"),
-            (Naming::Gguf, Global::Embed) => root.pp("token_embd"),
-            (Naming::Gguf, Global::Norm) => root.pp("output_norm"),
-            (Naming::Gguf, Global::LmHead) => root.pp("output"),
-        }
-    }
-}
-
-/// Undoes llama.cpp's Q/K row permutation: GGUF row `h·hd + 2p + half` holds Hugging Face row
-/// `h·hd + half·hd/2 + p`.
-pub fn unpermute_rows(t: HostTensor, n_heads: usize) -> Result<HostTensor> {
-    let (rows, cols) = (t.shape[0], t.shape.get(1).copied().unwrap_or(1));
-    if n_heads == 0 || rows % n_heads != 0 || !(rows / n_heads).is_multiple_of(2) {
-        return Err(CoreError::Unsupported(format!(
-            "cannot undo the RoPE permutation of {rows} rows over {n_heads} heads"
-        )));
-    }
-    let hd = rows / n_heads;
-    let mut out = vec![0.0; t.data.len()];
-    for h in 0..n_heads {
-        for p in 0..hd / 2 {
-            for half in 0..2 {
-                let src = h * hd + 2 * p + half;
-                let dst = h * hd + half * hd / 2 + p;
-                out[dst * cols..(dst + 1) * cols]
-                    .copy_from_slice(&t.data[src * cols..(src + 1) * cols]);
-            }
-        }
-    }
-    Ok(HostTensor {
-        shape: t.shape,
-        data: out,
-    })
-}
+pub use activscalar_types::config::weights::{Naming, unpermute_rows};
 
 struct Block {
     attn_norm: Norm,
@@ -152,12 +53,7 @@ impl Llama {
         let (q_out, kv_out) = (cfg.n_heads * hd, cfg.n_kv_heads * hd);
         let lin = |l: usize, part: Part, i: usize, o: usize, bias: bool| {
             let scope = naming.part(l, part);
-            let permuted_heads = match (naming, part) {
-                (Naming::Gguf, Part::Q) => Some(cfg.n_heads),
-                (Naming::Gguf, Part::K) => Some(cfg.n_kv_heads),
-                _ => None,
-            };
-            if let Some(heads) = permuted_heads {
+            if let Some(heads) = naming.permuted_heads(&cfg, part) {
                 let name = scope.weight();
                 let w = unpermute_rows(src.tensor(&name)?, heads)?;
                 let bias = if bias {

@@ -4,10 +4,10 @@
 //! the shared loop, hook sites included, and can compute logits at the last position only.
 
 pub use activscalar_types::config;
+pub use activscalar_types::config::names;
 pub mod gpt2;
 pub mod layers;
 pub mod llama;
-pub mod names;
 pub mod neox;
 
 use burn::tensor::{DType, Device, Int, Tensor, TensorData};

@@ -1,13 +1,16 @@
 //! Fuzz target bodies for what users send the page and the CLI beyond raw files: a model's
 //! `config.json` or GGUF metadata read into a [`ModelConfig`] (and the sizes computed from
-//! it), a result file read and validated, and a permalink decoded and validated with the real
+//! it), a GGUF model read up to its upload (configuration, weight list checked against the
+//! file, every weight decoded and un-permuted as the loader does), a result file read and validated, and a permalink decoded and validated with the real
 //! result header. Each must return without panicking, hanging or overallocating. `core/fuzz`
 //! runs them under libFuzzer (scripts/fuzz.sh); `tests/fuzz_regressions.rs` replays every saved
 //! input.
 
+use activscalar_formats::WeightSource;
 use activscalar_formats::gguf::GgufFile;
 
 use crate::config::ModelConfig;
+use crate::config::weights::{Naming, check_weights, unpermute_rows};
 use crate::method::{active_cells, magnitudes};
 use crate::model::WeightPrecision;
 use crate::result::FitResult;
@@ -20,6 +23,7 @@ pub type Target = fn(&[u8]);
 pub const TARGETS: &[(&str, Target)] = &[
     ("config_json", config_json),
     ("gguf_config", gguf_config),
+    ("gguf_model", gguf_model),
     ("result_json", result_json),
     ("permalink_result", permalink_result),
 ];
@@ -48,6 +52,34 @@ pub fn gguf_config(data: &[u8]) {
         && let Ok(c) = ModelConfig::from_gguf(&file)
     {
         exercise_config(&c);
+    }
+}
+
+/// A GGUF model file up to the first tensor operation: configuration, the weights it implies
+/// checked against the file's table, then each weight decoded (and its Q/K rows un-permuted)
+/// with exactly the shape the upload expects.
+pub fn gguf_model(data: &[u8]) {
+    let Ok(file) = GgufFile::parse("fuzz.gguf", data.to_vec()) else {
+        return;
+    };
+    let Ok(c) = ModelConfig::from_gguf(&file) else {
+        return;
+    };
+    let specs = c.weights(Naming::Gguf, &file);
+    if check_weights(&specs, &file).is_err() {
+        return;
+    }
+    for spec in specs {
+        let t = file.tensor(&spec.name).expect("a checked weight decodes");
+        let t = match spec.permuted_heads {
+            Some(heads) => match unpermute_rows(t, heads) {
+                Ok(t) => t,
+                Err(_) => return,
+            },
+            None => t,
+        };
+        assert_eq!(t.shape, spec.shape);
+        assert_eq!(t.data.len(), t.numel());
     }
 }
 

@@ -2,6 +2,8 @@
 //! `hf.rs`) or from GGUF metadata.
 
 mod hf;
+pub mod names;
+pub mod weights;
 
 use serde::{Deserialize, Serialize};
 
