@@ -70,6 +70,18 @@ test('bad model files, bad task rows, a non-finite fit and a foreign result: cle
   assert.match(await page.textContent('#model-error'), /unsupported: architecture `mamba`.*supported: gpt2, gpt_neox/);
   await survived('unknown architecture');
 
+  // A config.json of another model size: the weights do not have the shapes it implies.
+  const wider = JSON.parse(tiny('config.json'));
+  wider.intermediate_size += 8;
+  await expectAttr(page, 'data-model', 'error', () =>
+    page.setInputFiles('#model-files', [
+      { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(wider)) },
+      { name: 'tokenizer.json', mimeType: 'application/json', buffer: tiny('tokenizer.json') },
+      { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: tiny('model.safetensors') },
+    ]));
+  assert.match(await page.textContent('#model-error'), /weight `model\.layers\.0\.mlp\.gate_proj\.weight` has shape \[\d+, \d+\], expected \[\d+, \d+\]/);
+  await survived('weights of other shapes than config.json implies');
+
   // A tokenizer from another model (a larger vocabulary than the weights' embedding).
   const foreign = JSON.parse(tiny('tokenizer.json'));
   for (let i = 0; i < 40; i++) {
