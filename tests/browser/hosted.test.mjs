@@ -169,10 +169,19 @@ test('sharded safetensors at a revision, and a named GGUF file, load from the Hu
   await page.close();
 });
 
-test('Hub refusals say why and keep the model shown', async () => {
+test('Hub refusals say why and keep the model and the result shown', async () => {
   const { page } = await openPage(env.browser, pageUrl('hub=tiny/llama'));
   await expectModel(page);
   const card = await page.textContent('#model-card');
+  // A result on the page first (a short fit): no refusal below may touch it.
+  await page.selectOption('#task-kind', 'custom');
+  await page.fill('#custom-rows', planted);
+  await page.fill('#steps', '3');
+  await page.dispatchEvent('#steps', 'change');
+  await page.click('#run-fit');
+  assert.equal(await waitAttr(page, 'data-fit', 'done'), 'done');
+  const cells = await heatmapCells(page);
+  assert.equal(cells.length, 24);
 
   const tryLoad = async (id, file = '') => {
     await page.fill('#hub-id', id);
@@ -193,6 +202,7 @@ test('Hub refusals say why and keep the model shown', async () => {
   await tryLoad('tiny/llama', 'weights.bin');
   await expectRefusal(page, /only a \.gguf file/);
   assert.equal(await page.textContent('#model-card'), card, 'the loaded model stays');
+  assert.deepEqual(await heatmapCells(page), cells, 'the shown result stays');
   await page.close();
 
   // A bad ?hub-base= is refused with the reason.
