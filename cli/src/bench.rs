@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use activscalar_core::bench::{W4_LABEL, Workloads, run_w1, run_w4, w2_fitter, w4_theta};
+use activscalar_core::bench::{W4, W4_LABEL, Workloads, run_w1, w2_fitter};
 use anyhow::Result;
 use serde::Serialize;
 
@@ -97,12 +97,11 @@ pub fn run(args: Args) -> Result<()> {
         }
         bar.inc(1);
     }
-    let task4 = w.w4_task();
-    let (iv, host) = w4_theta(&m, &task4)?;
+    let w4_setup = W4::prepare(&m, &w)?;
     let mut w4 = Vec::new();
     for i in 0..=reps {
         let t = Instant::now();
-        pollster::block_on(run_w4(&m, &task4, &iv, &host))?;
+        pollster::block_on(w4_setup.run(&m))?;
         if i > 0 {
             w4.push(t.elapsed().as_secs_f64());
         }

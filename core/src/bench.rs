@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
-use crate::fit::{FitOptions, Fitter};
+use crate::fit::{FitOptions, Fitter, LengthGroup};
 use crate::interventions::{Dims, Intervention, Method};
 use crate::loaders::model_files::LoadedModel;
 use crate::models::TokenBatch;
@@ -148,9 +148,48 @@ impl Workloads {
     }
 }
 
+/// What W4 evaluates, prepared outside the timing as a fit would have it after its last step:
+/// the task, θ and its host copy, and the training split with the base model's outputs.
+pub struct W4 {
+    task: PreparedTask,
+    iv: Intervention,
+    host: Vec<Vec<f32>>,
+    train: Vec<LengthGroup>,
+}
+
+impl W4 {
+    /// Prepares W4 on `w`'s prompts.
+    pub fn prepare(m: &LoadedModel, w: &Workloads) -> Result<W4> {
+        let task = w.w4_task();
+        let (iv, host) = w4_theta(m, &task)?;
+        let refs: Vec<&Example> = task.train.iter().collect();
+        let train = LengthGroup::prepare(&m.model, &refs, iv.dims.positions)?;
+        Ok(W4 {
+            task,
+            iv,
+            host,
+            train,
+        })
+    }
+
+    /// Runs W4 once; returns the evaluation (its effects: [`EFFECT_CELLS`](crate::metrics::EFFECT_CELLS) cells).
+    pub async fn run(&self, m: &LoadedModel) -> Result<Evaluation> {
+        let train: Vec<&LengthGroup> = self.train.iter().collect();
+        evaluate_fit(
+            &m.model,
+            &self.iv,
+            &self.host,
+            &self.task,
+            0.0,
+            Some(&train),
+        )
+        .await
+    }
+}
+
 /// W4's θ: a fixed ActivScalar α on `task`'s positions with every cell non-zero (so exactly
 /// [`EFFECT_CELLS`](crate::metrics::EFFECT_CELLS) effects are measured), and its host copy.
-pub fn w4_theta(m: &LoadedModel, task: &PreparedTask) -> Result<(Intervention, Vec<Vec<f32>>)> {
+fn w4_theta(m: &LoadedModel, task: &PreparedTask) -> Result<(Intervention, Vec<Vec<f32>>)> {
     let c = m.model.config();
     let dims = Dims {
         sites: 2,
@@ -165,16 +204,6 @@ pub fn w4_theta(m: &LoadedModel, task: &PreparedTask) -> Result<(Intervention, V
     let host = vec![alpha];
     let iv = Intervention::from_host(Method::ActivScalar, dims, &host, m.model.device())?;
     Ok((iv, host))
-}
-
-/// Runs W4 once; returns the evaluation (its effects: [`EFFECT_CELLS`](crate::metrics::EFFECT_CELLS) cells).
-pub async fn run_w4(
-    m: &LoadedModel,
-    task: &PreparedTask,
-    iv: &Intervention,
-    host: &[Vec<f32>],
-) -> Result<Evaluation> {
-    evaluate_fit(&m.model, iv, host, task, 0.0).await
 }
 
 /// Whether enough CCC rows have answers [`prepare`] accepts in `m`'s tokenizer for W1.

@@ -12,53 +12,13 @@ pub use activscalar_types::options::{FitOptions, L1Mode, StepReport, StopReason}
 
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
-use crate::interventions::{Dims, Intervention, Method, position_map};
-use crate::metrics::batches_by_length;
-use crate::models::{Model, TokenBatch};
-use crate::objective::{Targets, effectiveness, kl_non_answer, logit_diff};
+pub use crate::groups::LengthGroup;
+use crate::interventions::{Dims, Intervention, Method};
+use crate::models::Model;
+use crate::objective::{effectiveness, kl_non_answer, logit_diff};
 use crate::optim::ProxAdamConfig;
 use crate::rng::Rng;
 use crate::tasks::{Example, PreparedTask};
-
-/// Equal-length prompts of a batch and their targets (the base model's outputs): one forward
-/// pass per β, with no padding to compute.
-pub struct LengthGroup {
-    tokens: TokenBatch,
-    targets: Targets,
-    /// Position → key map ([`position_map`]) of a position-tied θ.
-    positions: Option<Tensor<3>>,
-}
-
-impl LengthGroup {
-    /// `examples` grouped by prompt length, each group with the base model's outputs;
-    /// `n_keys` is the number of position keys of a position-tied θ (0 otherwise).
-    pub fn prepare(model: &Model, examples: &[&Example], n_keys: usize) -> Result<Vec<Self>> {
-        let device = model.device();
-        batches_by_length(examples.iter().copied(), usize::MAX)
-            .into_iter()
-            .map(|g| {
-                let ids: Vec<Vec<u32>> = g.iter().map(|e| e.ids.clone()).collect();
-                let tokens = TokenBatch::new(&ids, device)?;
-                let base = model.logits_last(&tokens, None)?;
-                Ok(LengthGroup {
-                    targets: Targets::new(&g, base, device),
-                    positions: position_map(&g, n_keys, device),
-                    tokens,
-                })
-            })
-            .collect()
-    }
-
-    /// Number of prompts.
-    pub fn len(&self) -> usize {
-        self.tokens.len()
-    }
-
-    /// Whether the group holds no prompt.
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
-    }
-}
 
 /// The loss of one batch and its parts (all but `total` detached).
 pub struct LossParts {
@@ -439,6 +399,12 @@ impl<'m> Fitter<'m> {
     /// The current θ, detached from the autodiff graph.
     pub fn intervention(&self) -> Intervention {
         self.iv.valid()
+    }
+
+    /// The training split's prompts with the base model's outputs, computed when the fit was
+    /// prepared (so that evaluating θ on the training split runs only θ's forward passes).
+    pub fn train_groups(&self) -> Vec<&LengthGroup> {
+        self.batches.iter().flatten().collect()
     }
 }
 

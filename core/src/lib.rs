@@ -9,6 +9,7 @@ pub mod engine;
 pub use activscalar_formats::error;
 pub use activscalar_types::{export, permalink, readouts, rng, validate};
 pub mod fit;
+pub mod groups;
 pub mod hooks;
 pub mod interventions;
 pub mod loaders;

@@ -6,36 +6,19 @@ use burn::tensor::{Int, Tensor, TensorData};
 
 pub use activscalar_types::metrics::{DirectionMetrics, Minimality, SplitMetrics, mean_sd};
 
+pub use crate::groups::batches_by_length;
+
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
+use crate::groups::LengthGroup;
 use crate::interventions::{self, Intervention, Strength};
 use crate::models::{Model, TokenBatch};
 use crate::objective::{Targets, kl_non_answer, logit_diff};
 use crate::tasks::Example;
 
-/// Examples grouped into batches of equal prompt length (at most `max` each).
-pub fn batches_by_length<'a>(
-    examples: impl IntoIterator<Item = &'a Example>,
-    max: usize,
-) -> Vec<Vec<&'a Example>> {
-    let mut by_len: std::collections::BTreeMap<usize, Vec<&Example>> = Default::default();
-    for e in examples {
-        by_len.entry(e.ids.len()).or_default().push(e);
-    }
-    by_len
-        .into_values()
-        .flat_map(|group| {
-            group
-                .chunks(max.max(1))
-                .map(<[_]>::to_vec)
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-/// Evaluates θ (or the base model when `iv` is `None`) on `examples`. Each batch runs the
-/// base model and both directions as one forward pass (the prompts three times, at β = 0, +1
-/// and −1) and reads its numbers back once.
+/// Evaluates θ (or the base model when `iv` is `None`) on `examples`. Each batch of equal
+/// prompt length (at most `batch_size`) runs the base model and both directions as one forward
+/// pass (the prompts three times, at β = 0, +1 and −1) and reads its numbers back once.
 pub async fn evaluate(
     model: &Model,
     iv: Option<&Intervention>,
@@ -43,24 +26,15 @@ pub async fn evaluate(
     batch_size: usize,
 ) -> Result<SplitMetrics> {
     let device = model.device();
-    // Per prompt: base LD, then (LD, KL, other-mass change) at β = +1 and at β = −1.
-    let mut cols: [Vec<f32>; 7] = Default::default();
+    let mut columns = Columns::default();
     for batch in batches_by_length(examples, batch_size) {
         let n = batch.len();
         let ids: Vec<Vec<u32>> = batch.iter().map(|e| e.ids.clone()).collect();
+        let tokens = TokenBatch::new(&ids, device)?;
         let (base, plus, minus) = match iv {
             Some(iv) => {
                 let map = interventions::position_map(&batch, iv.dims.positions, device);
-                let tripled: Vec<Vec<u32>> = ids.iter().chain(&ids).chain(&ids).cloned().collect();
-                let betas: Vec<f32> = [0.0, 1.0, -1.0]
-                    .iter()
-                    .flat_map(|&b| std::iter::repeat_n(b, n))
-                    .collect();
-                let hooks = iv
-                    .hooks_with(Strength::per_prompt(&betas, device))
-                    .at_positions(map.map(|m| m.repeat_dim(0, 3)));
-                let logits =
-                    model.logits_last(&TokenBatch::new(&tripled, device)?, Some(&hooks))?;
+                let logits = both_directions(model, iv, &tokens, map, true)?;
                 (
                     logits.clone().narrow(0, 0, n),
                     logits.clone().narrow(0, n, n),
@@ -68,44 +42,112 @@ pub async fn evaluate(
                 )
             }
             None => {
-                let base = model.logits_last(&TokenBatch::new(&ids, device)?, None)?;
+                let base = model.logits_last(&tokens, None)?;
                 (base.clone(), base.clone(), base)
             }
         };
         let targets = Targets::new(&batch, base.clone(), device);
-        let base_other = other_mass(base.clone(), &targets);
-        let mut parts = vec![logit_diff(base, &targets)];
+        columns.add(&targets, base, plus, minus).await?;
+    }
+    Ok(columns.metrics())
+}
+
+/// Evaluates θ on prompts whose base-model outputs are already computed (a fit's training
+/// groups, [`Fitter::train_groups`](crate::fit::Fitter::train_groups)): one forward pass per
+/// group, the prompts twice (β = +1 and −1).
+pub async fn evaluate_groups(
+    model: &Model,
+    iv: &Intervention,
+    groups: &[&LengthGroup],
+) -> Result<SplitMetrics> {
+    let mut columns = Columns::default();
+    for g in groups {
+        let n = g.len();
+        let logits = both_directions(model, iv, &g.tokens, g.positions.clone(), false)?;
+        let (plus, minus) = (logits.clone().narrow(0, 0, n), logits.narrow(0, n, n));
+        columns.add(&g.targets, g.base.clone(), plus, minus).await?;
+    }
+    Ok(columns.metrics())
+}
+
+/// Last-position logits of `tokens` at β = +1 then β = −1 (after the base model, β = 0, when
+/// `with_base`), each copy of the prompts one block of rows of a single forward pass.
+fn both_directions(
+    model: &Model,
+    iv: &Intervention,
+    tokens: &TokenBatch,
+    positions: Option<Tensor<3>>,
+    with_base: bool,
+) -> Result<Tensor<2>> {
+    let betas: &[f32] = if with_base {
+        &[0.0, 1.0, -1.0]
+    } else {
+        &[1.0, -1.0]
+    };
+    let per_prompt: Vec<f32> = betas
+        .iter()
+        .flat_map(|&b| std::iter::repeat_n(b, tokens.len()))
+        .collect();
+    let k = betas.len();
+    let hooks = iv
+        .hooks_with(Strength::per_prompt(&per_prompt, model.device()))
+        .at_positions(positions.map(|m| m.repeat_dim(0, k)));
+    model.logits_last(&tokens.repeated(k), Some(&hooks))
+}
+
+/// Per prompt: base LD, then (LD, KL, other-mass change) at β = +1 and at β = −1.
+#[derive(Default)]
+struct Columns([Vec<f32>; 7]);
+
+impl Columns {
+    /// Appends the numbers of one batch, given its targets and its last-position logits with
+    /// the base model and at β = ±1.
+    async fn add(
+        &mut self,
+        targets: &Targets,
+        base: Tensor<2>,
+        plus: Tensor<2>,
+        minus: Tensor<2>,
+    ) -> Result<()> {
+        let n = base.dims()[0];
+        let base_other = other_mass(base.clone(), targets);
+        let mut parts = vec![logit_diff(base, targets)];
         for logits in [plus, minus] {
-            parts.push(logit_diff(logits.clone(), &targets));
-            parts.push(kl_non_answer(logits.clone(), &targets));
-            parts.push(other_mass(logits, &targets) - base_other.clone());
+            parts.push(logit_diff(logits.clone(), targets));
+            parts.push(kl_non_answer(logits.clone(), targets));
+            parts.push(other_mass(logits, targets) - base_other.clone());
         }
         let host = read(Tensor::cat(parts, 0)).await?;
-        for (col, values) in cols.iter_mut().zip(host.chunks(n)) {
+        for (col, values) in self.0.iter_mut().zip(host.chunks(n)) {
             col.extend_from_slice(values);
         }
+        Ok(())
     }
-    let mean = |v: &[f32]| v.iter().map(|&x| x as f64).sum::<f64>() / v.len().max(1) as f64;
-    let dir = |at: usize, beta: f64| {
-        let (ld, kl, mass) = (&cols[at], &cols[at + 1], &cols[at + 2]);
-        DirectionMetrics {
-            beta,
-            flip_accuracy: ld.iter().filter(|&&l| (l as f64) * beta > 0.0).count() as f64
-                / ld.len().max(1) as f64,
-            mean_ld: mean(ld),
-            kl: mean(kl),
-            other_mass_change: mean(mass),
+
+    fn metrics(&self) -> SplitMetrics {
+        let cols = &self.0;
+        let mean = |v: &[f32]| v.iter().map(|&x| x as f64).sum::<f64>() / v.len().max(1) as f64;
+        let dir = |at: usize, beta: f64| {
+            let (ld, kl, mass) = (&cols[at], &cols[at + 1], &cols[at + 2]);
+            DirectionMetrics {
+                beta,
+                flip_accuracy: ld.iter().filter(|&&l| (l as f64) * beta > 0.0).count() as f64
+                    / ld.len().max(1) as f64,
+                mean_ld: mean(ld),
+                kl: mean(kl),
+                other_mass_change: mean(mass),
+            }
+        };
+        let base_ld = &cols[0];
+        SplitMetrics {
+            n: base_ld.len(),
+            base_mean_ld: mean(base_ld),
+            base_accuracy: base_ld.iter().filter(|&&l| l > 0.0).count() as f64
+                / base_ld.len().max(1) as f64,
+            plus: dir(1, 1.0),
+            minus: dir(4, -1.0),
         }
-    };
-    let base_ld = &cols[0];
-    Ok(SplitMetrics {
-        n: examples.len(),
-        base_mean_ld: mean(base_ld),
-        base_accuracy: base_ld.iter().filter(|&&l| l > 0.0).count() as f64
-            / base_ld.len().max(1) as f64,
-        plus: dir(1, 1.0),
-        minus: dir(4, -1.0),
-    })
+    }
 }
 
 /// Probability mass outside {y⁺, y⁻}, `[N]`.
@@ -139,12 +181,29 @@ pub fn largest_cells(iv: &Intervention, host: &[Vec<f32>], tau: f32, max: usize)
     cells
 }
 
-/// `order` cut into runs of equal `layer`, each at most `max` long.
-fn passes(order: &[usize], layer: impl Fn(usize) -> usize, max: usize) -> Vec<&[usize]> {
+/// What a forward pass costs per block beyond its prompts, in prompts' worth of work
+/// (packing each weight matrix on the CPU, dispatching kernels on a GPU). Measured on the CPU
+/// backend (docs/BENCHMARKS.md, W4).
+const PASS_OVERHEAD: usize = 16;
+
+/// `order` (cells in order of `layer`, out of `layers` blocks) cut into forward passes of at
+/// most `max` cells over `n` prompts each. A cell joins the pass before it when running its
+/// prompts from that pass's first block costs no more than a pass of its own from its block.
+fn passes(
+    order: &[usize],
+    layer: impl Fn(usize) -> usize,
+    layers: usize,
+    n: usize,
+    max: usize,
+) -> Vec<&[usize]> {
     let mut out = Vec::new();
     let mut start = 0;
     for end in 1..=order.len() {
-        if end == order.len() || end - start == max || layer(order[end]) != layer(order[start]) {
+        let joins = || {
+            let above = |cell: usize| layers.saturating_sub(layer(cell));
+            above(order[start]) * n <= above(order[end]) * (n + PASS_OVERHEAD)
+        };
+        if end == order.len() || end - start == max || !joins() {
             out.push(&order[start..end]);
             start = end;
         }
@@ -154,9 +213,9 @@ fn passes(order: &[usize], layer: impl Fn(usize) -> usize, max: usize) -> Vec<&[
 
 /// ActivScalar: each cell's contribution to the mean LD at β = +1 — the drop in mean LD when
 /// that one α is zeroed — given the mean LD with every cell (`full`). Returns (cell, effect)
-/// for `cells`. The cells of one layer run as one pass, each prompt once per cell with that
-/// cell's α left out; passes go up the layers, and the blocks below a pass's layer (where every
-/// variant is the same) run once for all cells.
+/// for `cells`. Each pass runs the prompts once per cell, with that cell's α left out, from
+/// the lowest block among its cells; passes go up the blocks ([`passes`] decides which cells
+/// share one), and the blocks below a pass (where every variant is the same) run once for all.
 pub async fn site_effects(
     model: &Model,
     iv: &Intervention,
@@ -185,12 +244,12 @@ pub async fn site_effects(
         let (pos, neg) = (answers(|e| e.pos), answers(|e| e.neg));
         // The residual stream entering block `at`, with every cell applied.
         let (mut at, mut x) = (0, model.residual_at(&tokens, 0, Some(&all))?);
-        for pass in passes(&order, |i| site_layer(cells[i]).1, (EFFECT_ROWS / n).max(1)) {
+        let layer = |i: usize| site_layer(cells[i]).1;
+        for pass in passes(&order, layer, layers, n, (EFFECT_ROWS / n).max(1)) {
             let k = pass.len();
             let from = site_layer(cells[pass[0]]).1;
             x = model.run_blocks(x, at..from, Some(&all));
             at = from;
-            let rows: Vec<Vec<u32>> = (0..k).flat_map(|_| ids.iter().cloned()).collect();
             let mut hooks = iv
                 .hooks(1.0)
                 .at_positions(map.clone().map(|m| m.repeat_dim(0, k)));
@@ -219,7 +278,7 @@ pub async fn site_effects(
                 hooks.keep_only(site, layer, keep);
             }
             let logits = model.logits_last_from(
-                &TokenBatch::new(&rows, device)?,
+                &tokens.repeated(k),
                 x.clone().repeat_dim(0, k),
                 from,
                 Some(&hooks),
@@ -261,11 +320,11 @@ pub async fn beta_curve(
     for batch in batches_by_length(examples, CURVE_ROWS) {
         let n = batch.len();
         let ids: Vec<Vec<u32>> = batch.iter().map(|e| e.ids.clone()).collect();
+        let tokens = TokenBatch::new(&ids, device)?;
         let map = interventions::position_map(&batch, iv.dims.positions, device);
         let per_pass = (CURVE_ROWS / n).max(1);
         for (chunk_at, chunk) in betas.chunks(per_pass).enumerate() {
             let k = chunk.len();
-            let rows: Vec<Vec<u32>> = (0..k).flat_map(|_| ids.iter().cloned()).collect();
             let b: Vec<f32> = chunk
                 .iter()
                 .flat_map(|&b| std::iter::repeat_n(b as f32, n))
@@ -273,7 +332,7 @@ pub async fn beta_curve(
             let hooks = iv
                 .hooks_with(Strength::per_prompt(&b, device))
                 .at_positions(map.clone().map(|m| m.repeat_dim(0, k)));
-            let logits = model.logits_last(&TokenBatch::new(&rows, device)?, Some(&hooks))?;
+            let logits = model.logits_last(&tokens.repeated(k), Some(&hooks))?;
             let index = |f: fn(&Example) -> u32| {
                 let all: Vec<i64> = (0..k)
                     .flat_map(|_| batch.iter().map(move |e| f(e) as i64))
@@ -319,4 +378,22 @@ pub async fn beta_curve(
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::passes;
+
+    #[test]
+    fn cells_share_a_pass_when_that_costs_less_than_one_of_their_own() {
+        let layer = |cell: usize| cell;
+        // 30 blocks, 16 prompts: a cell joins while it sits at most ~half-way above the pass.
+        let order = [0, 1, 8, 15, 16, 29];
+        let cut = passes(&order, layer, 30, 16, 8);
+        assert_eq!(cut, vec![&[0, 1, 8, 15][..], &[16], &[29]]);
+        // At most `max` cells a pass.
+        assert_eq!(passes(&order, layer, 30, 16, 2).len(), 4);
+        // Every cell on one block: one pass.
+        assert_eq!(passes(&[5, 5, 5], layer, 30, 16, 8).len(), 1);
+    }
 }

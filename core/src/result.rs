@@ -7,11 +7,12 @@ pub use activscalar_types::result::{
 
 use crate::error::Result;
 use crate::fit::{FitOptions, Fitter, StepReport, StopReason};
+use crate::groups::LengthGroup;
 use crate::hooks::Site;
 use crate::interventions::Intervention;
 use crate::loaders::model_files::LoadedModel;
 use crate::metrics::{
-    EFFECT_CELLS, Minimality, SplitMetrics, evaluate, largest_cells, site_effects,
+    EFFECT_CELLS, Minimality, SplitMetrics, evaluate, evaluate_groups, largest_cells, site_effects,
 };
 use crate::models::Model;
 use crate::tasks::{PreparedTask, TaskSpec, prepare};
@@ -94,15 +95,20 @@ pub struct Evaluation {
 }
 
 /// Evaluates θ (`iv`, with its host copy `host`) on `task`: metrics of every split, and the
-/// effects of the largest cells above `tau` on the test split.
+/// effects of the largest cells above `tau` on the test split. `train`, when given, is the
+/// training split with the base model's outputs already computed (the fit's own groups).
 pub async fn evaluate_fit(
     model: &Model,
     iv: &Intervention,
     host: &[Vec<f32>],
     task: &PreparedTask,
     tau: f32,
+    train: Option<&[&LengthGroup]>,
 ) -> Result<Evaluation> {
-    let train = evaluate(model, Some(iv), &task.train, EVAL_BATCH).await?;
+    let train = match train {
+        Some(groups) => evaluate_groups(model, iv, groups).await?,
+        None => evaluate(model, Some(iv), &task.train, EVAL_BATCH).await?,
+    };
     let validation = match task.validation.is_empty() {
         true => None,
         false => Some(evaluate(model, Some(iv), &task.validation, EVAL_BATCH).await?),
@@ -167,7 +173,15 @@ pub async fn finish(
         validation,
         test,
         site_effects,
-    } = evaluate_fit(&m.model, &iv, &host, task, opts.tau).await?;
+    } = evaluate_fit(
+        &m.model,
+        &iv,
+        &host,
+        task,
+        opts.tau,
+        Some(&fitter.train_groups()),
+    )
+    .await?;
     let dims = iv.dims;
     let position_tokens = if iv.method.is_position_tied() {
         task.keys.clone()

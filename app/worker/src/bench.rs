@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use activscalar_core::bench::{W4_LABEL, Workloads, run_w1, run_w4, w2_fitter, w4_theta};
+use activscalar_core::bench::{W4, W4_LABEL, Workloads, run_w1, w2_fitter};
 use activscalar_core::{Device, LoadedModel, ModelFiles, load_model};
 
 use super::{Session, post};
@@ -58,10 +58,9 @@ async fn measure(m: &LoadedModel, w: &Workloads, backend: &str, reps: usize) -> 
     })
     .await?;
     post(&Event::BenchRow(w2));
-    let task4 = w.w4_task();
-    let (iv, host) = w4_theta(m, &task4).map_err(err)?;
+    let w4_setup = W4::prepare(m, w).map_err(err)?;
     let w4 = time_runs(W4_LABEL, backend, reps, async || {
-        run_w4(m, &task4, &iv, &host).await.map(drop).map_err(err)
+        w4_setup.run(m).await.map(drop).map_err(err)
     })
     .await?;
     post(&Event::BenchRow(w4));

@@ -87,6 +87,14 @@ impl TokenBatch {
         self.lengths.is_empty()
     }
 
+    /// The prompts `k` times over, one copy after another (`[k·batch, seq]`).
+    pub fn repeated(&self, k: usize) -> TokenBatch {
+        TokenBatch {
+            ids: self.ids.clone().repeat_dim(0, k),
+            lengths: self.lengths.repeat(k),
+        }
+    }
+
     /// Padded sequence length.
     pub fn seq(&self) -> usize {
         self.ids.dims()[1]
