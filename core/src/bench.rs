@@ -5,8 +5,9 @@
 //! - W2: one ActivScalar fit step on 16 equal-length CCC prompts — both β, forward + backward
 //!   + Adam + proximal L1, with the step's metrics read back (what the page shows live);
 //! - W4: the evaluation of a fitted ActivScalar result on W2's prompts, taken as both the
-//!   training and the test split — both β and the base model on each split, and the effects of
-//!   the [`EFFECT_CELLS`](crate::metrics::EFFECT_CELLS) largest cells (what a fit costs after its last step).
+//!   training and the test split — both β on each split (the training split's base outputs
+//!   prepared as a fit has them), and the effects of the
+//!   [`EFFECT_CELLS`](crate::metrics::EFFECT_CELLS) largest cells (what a fit costs after its last step).
 
 use serde::{Deserialize, Serialize};
 
