@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use activscalar_core::engine::read_vec;
 use activscalar_core::fit::{FitOptions, Fitter, LengthGroup, batch_loss};
 use activscalar_core::interventions::{self, Dims, Intervention, Method};
-use activscalar_core::metrics::{evaluate, site_effects};
+use activscalar_core::metrics::{evaluate, evaluate_groups, site_effects};
 use activscalar_core::models::TokenBatch;
 use activscalar_core::objective::{Directions, Targets, effectiveness, kl_non_answer, logit_diff};
 use activscalar_core::rng::Rng;
@@ -485,6 +485,30 @@ fn the_batched_evaluation_equals_one_forward_pass_per_direction() {
             assert!(
                 (got - want).abs() < 1e-4,
                 "{method:?} {what}: batched {got}, plain {want}"
+            );
+        }
+        // The training split evaluated from a fit's groups (base outputs computed beforehand)
+        // measures the same numbers.
+        let refs: Vec<&Example> = ex.iter().collect();
+        let groups = LengthGroup::prepare(&m.model, &refs, iv.dims.positions).unwrap();
+        let group_refs: Vec<&LengthGroup> = groups.iter().collect();
+        let cached = pollster::block_on(evaluate_groups(&m.model, &iv, &group_refs)).unwrap();
+        assert_eq!(cached.n, metrics.n);
+        for (got, want, what) in [
+            (cached.plus.mean_ld, metrics.plus.mean_ld, "β = +1 LD"),
+            (cached.minus.mean_ld, metrics.minus.mean_ld, "β = −1 LD"),
+            (cached.plus.kl, metrics.plus.kl, "β = +1 KL"),
+            (cached.minus.kl, metrics.minus.kl, "β = −1 KL"),
+            (cached.base_mean_ld, metrics.base_mean_ld, "base LD"),
+            (
+                cached.minus.flip_accuracy,
+                metrics.minus.flip_accuracy,
+                "β = −1 flips",
+            ),
+        ] {
+            assert!(
+                (got - want).abs() < 1e-5,
+                "{method:?} {what}: from the fit's groups {got}, from the prompts {want}"
             );
         }
     }
