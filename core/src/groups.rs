@@ -2,13 +2,19 @@
 //! evaluation run one forward pass per group, with no padding to compute, and the base model
 //! runs once per group however often θ is measured on it.
 
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor};
 
 use crate::error::Result;
 use crate::interventions::position_map;
 use crate::models::{Model, TokenBatch};
-use crate::objective::Targets;
+use crate::objective::{Targets, logit_diff, other_mass};
 use crate::tasks::Example;
+
+/// `examples`' token ids as one right-padded batch.
+pub fn tokens_of(examples: &[&Example], device: &Device) -> Result<TokenBatch> {
+    let ids: Vec<Vec<u32>> = examples.iter().map(|e| e.ids.clone()).collect();
+    TokenBatch::new(&ids, device)
+}
 
 /// Examples grouped into batches of equal prompt length (at most `max` each).
 pub fn batches_by_length<'a>(
@@ -33,9 +39,11 @@ pub fn batches_by_length<'a>(
 /// Equal-length prompts and the base model's outputs on them.
 pub struct LengthGroup {
     pub(crate) tokens: TokenBatch,
-    /// The base model's last-position logits, `[N, V]`.
-    pub(crate) base: Tensor<2>,
     pub(crate) targets: Targets,
+    /// The base model's LD per prompt, `[N]`.
+    pub(crate) base_ld: Tensor<1>,
+    /// The base model's probability mass outside both answers per prompt, `[N]`.
+    pub(crate) base_other: Tensor<1>,
     /// Position → key map ([`position_map`]) of a position-tied θ.
     pub(crate) positions: Option<Tensor<3>>,
 }
@@ -53,13 +61,14 @@ impl LengthGroup {
     /// One group of prompts that all have the same length (one forward pass of the base model).
     pub fn of(model: &Model, examples: &[&Example], n_keys: usize) -> Result<Self> {
         let device = model.device();
-        let ids: Vec<Vec<u32>> = examples.iter().map(|e| e.ids.clone()).collect();
-        let tokens = TokenBatch::new(&ids, device)?;
+        let tokens = tokens_of(examples, device)?;
         let base = model.logits_last(&tokens, None)?;
+        let targets = Targets::new(examples, base.clone(), device);
         Ok(LengthGroup {
-            targets: Targets::new(examples, base.clone(), device),
+            base_ld: logit_diff(base.clone(), &targets),
+            base_other: other_mass(base, &targets),
             positions: position_map(examples, n_keys, device),
-            base,
+            targets,
             tokens,
         })
     }

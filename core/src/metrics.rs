@@ -10,10 +10,10 @@ pub use crate::groups::batches_by_length;
 
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
-use crate::groups::LengthGroup;
+use crate::groups::{LengthGroup, tokens_of};
 use crate::interventions::{self, Intervention, Strength};
 use crate::models::{Model, TokenBatch};
-use crate::objective::{Targets, kl_non_answer, logit_diff};
+use crate::objective::{Targets, kl_non_answer, logit_diff, other_mass};
 use crate::tasks::Example;
 
 /// Evaluates θ (or the base model when `iv` is `None`) on `examples`. Each batch of equal
@@ -29,8 +29,7 @@ pub async fn evaluate(
     let mut columns = Columns::default();
     for batch in batches_by_length(examples, batch_size) {
         let n = batch.len();
-        let ids: Vec<Vec<u32>> = batch.iter().map(|e| e.ids.clone()).collect();
-        let tokens = TokenBatch::new(&ids, device)?;
+        let tokens = tokens_of(&batch, device)?;
         let (base, plus, minus) = match iv {
             Some(iv) => {
                 let map = interventions::position_map(&batch, iv.dims.positions, device);
@@ -47,7 +46,13 @@ pub async fn evaluate(
             }
         };
         let targets = Targets::new(&batch, base.clone(), device);
-        columns.add(&targets, base, plus, minus).await?;
+        let (base_ld, base_other) = (
+            logit_diff(base.clone(), &targets),
+            other_mass(base, &targets),
+        );
+        columns
+            .add(&targets, base_ld, base_other, plus, minus)
+            .await?;
     }
     Ok(columns.metrics())
 }
@@ -65,7 +70,10 @@ pub async fn evaluate_groups(
         let n = g.len();
         let logits = both_directions(model, iv, &g.tokens, g.positions.clone(), false)?;
         let (plus, minus) = (logits.clone().narrow(0, 0, n), logits.narrow(0, n, n));
-        columns.add(&g.targets, g.base.clone(), plus, minus).await?;
+        let (base_ld, base_other) = (g.base_ld.clone(), g.base_other.clone());
+        columns
+            .add(&g.targets, base_ld, base_other, plus, minus)
+            .await?;
     }
     Ok(columns.metrics())
 }
@@ -100,18 +108,18 @@ fn both_directions(
 struct Columns([Vec<f32>; 7]);
 
 impl Columns {
-    /// Appends the numbers of one batch, given its targets and its last-position logits with
-    /// the base model and at β = ±1.
+    /// Appends the numbers of one batch, given its targets, the base model's LD and
+    /// other-answer mass, and the last-position logits at β = ±1.
     async fn add(
         &mut self,
         targets: &Targets,
-        base: Tensor<2>,
+        base_ld: Tensor<1>,
+        base_other: Tensor<1>,
         plus: Tensor<2>,
         minus: Tensor<2>,
     ) -> Result<()> {
-        let n = base.dims()[0];
-        let base_other = other_mass(base.clone(), targets);
-        let mut parts = vec![logit_diff(base, targets)];
+        let n = base_ld.dims()[0];
+        let mut parts = vec![base_ld];
         for logits in [plus, minus] {
             parts.push(logit_diff(logits.clone(), targets));
             parts.push(kl_non_answer(logits.clone(), targets));
@@ -148,14 +156,6 @@ impl Columns {
             minus: dir(4, -1.0),
         }
     }
-}
-
-/// Probability mass outside {y⁺, y⁻}, `[N]`.
-fn other_mass(logits: Tensor<2>, t: &Targets) -> Tensor<1> {
-    let n = logits.dims()[0];
-    let p = softmax(logits, 1);
-    (p.clone().sum_dim(1) - p.clone().gather(1, t.pos.clone()) - p.gather(1, t.neg.clone()))
-        .reshape([n])
 }
 
 async fn read(t: Tensor<1>) -> Result<Vec<f32>> {
@@ -237,8 +237,7 @@ pub async fn site_effects(
         let n = batch.len();
         let map = interventions::position_map(&batch, positions, device);
         let all = iv.hooks(1.0).at_positions(map.clone());
-        let ids: Vec<Vec<u32>> = batch.iter().map(|e| e.ids.clone()).collect();
-        let tokens = TokenBatch::new(&ids, device)?;
+        let tokens = tokens_of(&batch, device)?;
         let answers =
             |f: fn(&Example) -> u32| -> Vec<i64> { batch.iter().map(|e| f(e) as i64).collect() };
         let (pos, neg) = (answers(|e| e.pos), answers(|e| e.neg));
@@ -319,8 +318,7 @@ pub async fn beta_curve(
     let mut per_beta: Vec<Vec<[f64; 3]>> = vec![Vec::new(); betas.len()];
     for batch in batches_by_length(examples, CURVE_ROWS) {
         let n = batch.len();
-        let ids: Vec<Vec<u32>> = batch.iter().map(|e| e.ids.clone()).collect();
-        let tokens = TokenBatch::new(&ids, device)?;
+        let tokens = tokens_of(&batch, device)?;
         let map = interventions::position_map(&batch, iv.dims.positions, device);
         let per_pass = (CURVE_ROWS / n).max(1);
         for (chunk_at, chunk) in betas.chunks(per_pass).enumerate() {

@@ -74,6 +74,14 @@ pub fn logit_diff(logits: Tensor<2>, t: &Targets) -> Tensor<1> {
     (logits.clone().gather(1, t.pos.clone()) - logits.gather(1, t.neg.clone())).reshape([n])
 }
 
+/// Probability mass outside {y⁺, y⁻}, `[N]`.
+pub fn other_mass(logits: Tensor<2>, t: &Targets) -> Tensor<1> {
+    let n = logits.dims()[0];
+    let p = softmax(logits, 1);
+    (p.clone().sum_dim(1) - p.clone().gather(1, t.pos.clone()) - p.gather(1, t.neg.clone()))
+        .reshape([n])
+}
+
 /// KL(p̄₀ ‖ p̄_θ) per prompt over the non-answer tokens, `[N]`.
 pub fn kl_non_answer(logits: Tensor<2>, t: &Targets) -> Tensor<1> {
     let n = logits.dims()[0];
