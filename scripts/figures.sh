@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The figures of docs/RESULTS.md, drawn by the page: each saved result's heatmap and β
 # dose-response (on its test prompts), on the default model in headless Chromium.
-#   bash scripts/figures.sh OUT_DIR NAME=RESULT.json [NAME=RESULT.json ...]
+#   bash scripts/figures.sh OUT_DIR NAME=RESULT.json [NAME=sweep:A.json+B.json ...]
+# (a sweep: the trade-off charts of the sweep files and the last one's drop-out order)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"

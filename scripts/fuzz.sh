@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-1000000}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(gguf safetensors tokenizer_json task_rows permalink config_json gguf_config gguf_model result_json permalink_result)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(gguf safetensors tokenizer_json task_rows permalink config_json gguf_config gguf_model result_json permalink_result sweep_json)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2 --locked
 cargo run -q -p activscalar-formats --example write_seeds -- core/fuzz/corpus
 cd core/fuzz

@@ -140,12 +140,13 @@ pub struct Store {
     pub repeated: RwSignal<Vec<Arc<FitResult>>>,
     /// The result on display.
     pub result: RwSignal<Option<Shown>>,
-    /// The latest sweep of each method.
+    /// The sweeps on the trade-off chart: the latest of each label (method, task, split
+    /// seed), run here or imported.
     pub sweeps: RwSignal<Vec<Arc<Sweep>>>,
     /// Steps of the running sweep done, and its total.
     pub sweep_progress: RwSignal<(usize, usize)>,
-    /// Why the last sweep failed.
-    pub sweep_error: RwSignal<Option<String>>,
+    /// What the last sweep or sweep import says: done, or why it failed.
+    pub sweep_message: RwSignal<Option<Result<String, String>>>,
     /// The last prediction.
     pub prediction: RwSignal<Option<Result<PredictionReport, String>>>,
     /// Messages of the share panel (`Ok`: notice, `Err`: error).
@@ -178,7 +179,7 @@ impl Store {
             result: RwSignal::new(None),
             sweeps: RwSignal::new(Vec::new()),
             sweep_progress: RwSignal::new((0, 0)),
-            sweep_error: RwSignal::new(None),
+            sweep_message: RwSignal::new(None),
             prediction: RwSignal::new(None),
             share_message: RwSignal::new(None),
             effect_message: RwSignal::new(None),

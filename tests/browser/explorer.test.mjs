@@ -137,8 +137,35 @@ test('a λ_M sweep on the same task draws the trade-off curve and the drop-out o
   assert.equal(await page.$$eval('#tradeoff-acc circle', (c) => c.length), 3);
   const bars = await page.$$eval('#dropout-chart .bar-row', (r) => r.map((x) => x.dataset.hook));
   assert.ok(bars.length >= 1 && bars.every((h) => /^blocks\.\d\.hook_(attn|mlp)_out$/.test(h)), String(bars));
-  assert.match(await page.textContent('#sweep-chosen'), /activscalar: (chosen on validation .* λ_M = \d|no point reaches 95 % validation flips)/);
+  const chosen = await page.textContent('#sweep-chosen');
+  assert.match(chosen, /activscalar · custom · split seed \d+: (chosen on validation .* λ_M = \d|no point reaches 95 % validation flips)/);
   await screenshot(page, 'explorer-sweep');
+
+  // Export → import in a fresh browser: the same chart and choice; a file whose grid and
+  // points disagree is refused, and the chart keeps what it had.
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#sweep-chosen button')]);
+  const sweepPath = path.join(artifactsDir, 'sweep.json');
+  await dl.saveAs(sweepPath);
+  const other = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const { page: p2, errors: e2 } = await openPage(other, env.server.url);
+  const dots = (pg) => pg.$$eval('#tradeoff-acc circle', (c) => c.map((x) => [x.getAttribute('cx'), x.getAttribute('cy')]));
+  await p2.setInputFiles('#import-sweep', sweepPath);
+  await waitAttr(p2, 'data-import', 'sweep');
+  assert.deepEqual(await dots(p2), await dots(page));
+  assert.equal(await p2.textContent('#sweep-chosen'), chosen);
+  assert.match(await p2.textContent('#sweep-message'), /Imported sweep\.json to the trade-off chart: activscalar · custom/);
+  const bad = JSON.parse(fs.readFileSync(sweepPath, 'utf8'));
+  bad.grid[1] *= 3;
+  await p2.setInputFiles('#import-sweep', { name: 'edited.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
+  await waitAttr(p2, 'data-import', 'error');
+  assert.match(await p2.textContent('#sweep-error'), /edited\.json, sweep 1: point 2 was fitted at λ_M = .*, not at its grid value/);
+  assert.deepEqual(await dots(p2), await dots(page));
+  // The share card's *Import JSON…* takes a sweep file too.
+  await p2.setInputFiles('#import-json', sweepPath);
+  await waitAttr(p2, 'data-import', 'sweep');
+  assert.equal(await p2.$$eval('#tradeoff-acc circle', (c) => c.length), 3);
+  assert.deepEqual(e2, []);
+  await other.close();
 });
 
 test('permalink, export/import and autosave restore identical parameters and heatmap', async () => {

@@ -1,7 +1,9 @@
 // Figures for docs/RESULTS.md, taken from the page itself: for each saved result (a JSON file
 // written by `activscalar fit`), the page opens on the default model (its CPU backend), imports
 // the result, and saves its heatmap and its β dose-response on the result's test prompts as PNGs.
-//   node tests/browser/figures.mjs OUT_DIR NAME=RESULT.json [NAME=RESULT.json ...]
+// For NAME=sweep:A.json+B.json… it imports those sweep files (`activscalar sweep`) and saves
+// the trade-off charts (NAME-tradeoff.png) and the last one's drop-out order (NAME-dropout.png).
+//   node tests/browser/figures.mjs OUT_DIR NAME=RESULT.json|NAME=sweep:A.json+B.json [...]
 // (scripts/figures.sh builds the page and the model first.)
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,6 +26,21 @@ async function waitMark(page, name, wanted) {
   if (v !== wanted) throw new Error(`${name}=${v}: ${(await page.textContent('main')).slice(0, 1500)}`);
 }
 
+/** Imports the sweep files and saves the trade-off charts and the drop-out order. */
+async function sweepFigures(page, name, files) {
+  for (const f of files) {
+    await page.evaluate(() => document.body.removeAttribute('data-import'));
+    await page.setInputFiles('#import-sweep', path.resolve(f));
+    await waitMark(page, 'data-import', 'sweep');
+    console.log(`${name}: imported ${f}`);
+  }
+  for (const [part, sel] of [['tradeoff', '#sweep-panel .charts'], ['dropout', '#dropout-chart']]) {
+    const out = path.join(outDir, `${name}-${part}.png`);
+    await page.locator(sel).screenshot({ path: out });
+    console.log(`${name}: ${out}`);
+  }
+}
+
 const server = await startServer();
 const browser = await launchBrowser({ webgpu: false });
 try {
@@ -34,6 +51,12 @@ try {
     const { page, errors } = await openPage(context, server.url);
     const step = (what) => console.log(`${name}: ${what} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     await page.waitForSelector('body[data-backend]');
+    if (file.startsWith('sweep:')) {
+      await sweepFigures(page, name, file.slice('sweep:'.length).split('+'));
+      if (errors.length) throw new Error(`console errors: ${errors.join('; ')}`);
+      await context.close();
+      continue;
+    }
     await page.click('#load-default');
     await waitMark(page, 'data-model', 'ready');
     step('model loaded');

@@ -4,14 +4,15 @@
 use std::sync::Arc;
 
 use activscalar_types::options::StopReason;
+use activscalar_types::protocol::Event;
+use activscalar_types::result::SiteEffect;
+use activscalar_types::sweep::Sweep;
 use leptos::prelude::*;
 
 use super::Controller;
 use crate::browser::{LongTasks, mark_body};
 use crate::js::now_ms;
-use crate::store::{Job, LoadStatus, Origin};
-use activscalar_types::protocol::Event;
-use activscalar_types::result::SiteEffect;
+use crate::store::{Job, LoadStatus, Origin, Store};
 
 impl Controller {
     /// Applies one event from the worker.
@@ -50,15 +51,11 @@ impl Controller {
             Event::Swept(out) => {
                 match out {
                     Ok(sweep) => {
-                        s.sweeps.update(|v| {
-                            let method = sweep.points.first().map(|p| p.options.method);
-                            v.retain(|o| o.points.first().map(|p| p.options.method) != method);
-                            v.push(Arc::new(sweep));
-                        });
+                        add_sweeps(s, vec![sweep]);
                         mark_body("data-sweep", "done");
                     }
                     Err(e) => {
-                        s.sweep_error.set(Some(e));
+                        s.sweep_message.set(Some(Err(e)));
                         mark_body("data-sweep", "error");
                     }
                 }
@@ -241,4 +238,15 @@ impl Controller {
             }
         }
     }
+}
+
+/// Puts `sweeps` on the trade-off chart, each replacing the curve of the same label.
+pub fn add_sweeps(s: Store, sweeps: Vec<Sweep>) {
+    s.sweeps.update(|v| {
+        for sweep in sweeps {
+            let label = sweep.label();
+            v.retain(|o| o.label() != label);
+            v.push(Arc::new(sweep));
+        }
+    });
 }

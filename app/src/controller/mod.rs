@@ -310,7 +310,7 @@ impl Controller {
         };
         let grid = log_grid(lo.max(1e-8), hi.max(1e-8), points);
         self.store.sweep_progress.set((0, grid.len() * steps));
-        self.store.sweep_error.set(None);
+        self.store.sweep_message.set(None);
         mark_body("data-sweep", "running");
         self.send(&Request::Sweep {
             spec,

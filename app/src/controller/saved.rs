@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use activscalar_types::model::ModelOrigin;
 use activscalar_types::result::FitResult;
+use activscalar_types::sweep::Sweep;
 use activscalar_types::{export, permalink};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
+use super::events::add_sweeps;
 use super::{Controller, DEFAULT_MODEL_SHA256, DEFAULT_MODEL_URL};
 use crate::browser::{download, local_storage, mark_body, query_param};
 use crate::store::{Job, Origin};
@@ -244,8 +246,14 @@ pub fn export_safetensors(c: Controller) {
     }
 }
 
-/// Opens a result file `name` with contents `bytes`; a bad file leaves the page as it was.
+/// Opens a result file `name` with contents `bytes` (a sweep file goes to the trade-off
+/// chart); a bad file leaves the page as it was.
 pub fn import(c: Controller, name: &str, bytes: &[u8]) {
+    if Sweep::looks_like_sweep(bytes) {
+        let m = import_sweeps(c, name, bytes);
+        say(c, m);
+        return;
+    }
     match FitResult::from_json(bytes, name) {
         Ok(r) => {
             say(c, Ok(format!("Imported {name}.")));
@@ -256,5 +264,42 @@ pub fn import(c: Controller, name: &str, bytes: &[u8]) {
             say(c, Err(e.to_string()));
             mark_body("data-import", "error");
         }
+    }
+}
+
+/// Puts the sweeps of the file `name` on the trade-off chart, each replacing the curve of the
+/// same label; a bad file leaves the chart as it was. Returns what to tell the user.
+pub fn import_sweeps(c: Controller, name: &str, bytes: &[u8]) -> Result<String, String> {
+    match Sweep::from_json(bytes, name) {
+        Ok(sweeps) => {
+            let labels: Vec<String> = sweeps.iter().map(Sweep::label).collect();
+            add_sweeps(c.store, sweeps);
+            mark_body("data-import", "sweep");
+            Ok(format!(
+                "Imported {name} to the trade-off chart: {}.",
+                labels.join("; ")
+            ))
+        }
+        Err(e) => {
+            mark_body("data-import", "error");
+            Err(e.to_string())
+        }
+    }
+}
+
+/// Downloads `sweep` as JSON, in the file format `activscalar sweep` writes.
+pub fn export_sweep(c: Controller, sweep: &Sweep) {
+    let Some(p) = sweep.points.first() else {
+        return;
+    };
+    let name = format!(
+        "activscalar-sweep-{}-{}-seed{}.json",
+        p.options.method.as_str(),
+        p.task.name(),
+        p.task.seed
+    );
+    match serde_json::to_vec_pretty(sweep) {
+        Ok(b) => download(&name, "application/json", &b),
+        Err(e) => c.store.sweep_message.set(Some(Err(e.to_string()))),
     }
 }

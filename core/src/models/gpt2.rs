@@ -5,6 +5,7 @@ use burn::tensor::{Device, Int, Tensor};
 
 use super::Architecture;
 use super::config::ModelConfig;
+use super::config::weights::gpt2_top;
 use super::layers::{
     Layout, Linear, Norm, Placement, Rope, activate, causal_attention, embed_tokens, load,
     load_matrix, matmul_rows,
@@ -37,11 +38,7 @@ impl Gpt2 {
     /// The position table stays f32 whatever the placement's precision.
     pub fn load(cfg: ModelConfig, src: &dyn WeightSource, at: &Placement) -> Result<Gpt2> {
         let device = &at.device;
-        let top = if src.contains("transformer.wte.weight") {
-            Scope::root().pp("transformer")
-        } else {
-            Scope::root()
-        };
+        let top = gpt2_top(src);
         let (d, eps) = (cfg.d_model, cfg.norm_eps);
         let lin = |s: Scope, i, o| Linear::load(src, &s, i, o, Layout::InOut, true, at);
         let blocks = (0..cfg.n_layers)

@@ -1,7 +1,8 @@
 //! Fuzz target bodies for what users send the page and the CLI beyond raw files: a model's
 //! `config.json` or GGUF metadata read into a [`ModelConfig`] (and the sizes computed from
 //! it), a GGUF model read up to its upload (configuration, weight list checked against the
-//! file, every weight decoded and un-permuted as the loader does), a result file read and validated, and a permalink decoded and validated with the real
+//! file, every weight decoded and un-permuted as the loader does), a result file and a sweep
+//! file read and validated, and a permalink decoded and validated with the real
 //! result header. Each must return without panicking, hanging or overallocating. `core/fuzz`
 //! runs them under libFuzzer (scripts/fuzz.sh); `tests/fuzz_regressions.rs` replays every saved
 //! input.
@@ -26,6 +27,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("gguf_model", gguf_model),
     ("result_json", result_json),
     ("permalink_result", permalink_result),
+    ("sweep_json", sweep_json),
 ];
 
 /// What the page computes from a configuration before any weight is read.
@@ -101,6 +103,20 @@ fn exercise_result(r: &FitResult) {
 pub fn result_json(data: &[u8]) {
     if let Ok(r) = FitResult::from_json(data, "fuzz.json") {
         exercise_result(&r);
+    }
+}
+
+/// A sweep file (JSON) → checked sweeps, as the page's trade-off chart and drop-out order
+/// read them.
+pub fn sweep_json(data: &[u8]) {
+    let _ = Sweep::looks_like_sweep(data);
+    if let Ok(sweeps) = Sweep::from_json(data, "fuzz.json") {
+        for s in &sweeps {
+            let _ = (s.chosen(), s.label());
+            assert_eq!(s.components.len(), 2 * s.points[0].theta.dims.layers);
+            assert!(s.components.iter().all(|c| c.mass.len() == s.grid.len()));
+            s.points.iter().for_each(exercise_result);
+        }
     }
 }
 

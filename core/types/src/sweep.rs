@@ -2,11 +2,18 @@
 //! result, and per component (site, layer) its |θ| mass at every λ_M and the largest λ_M at
 //! which it is still active — the order in which components drop out.
 
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
+use crate::error::{CoreError, Result};
 use crate::method;
 use crate::result::FitResult;
 use crate::site::Site;
+
+/// Most grid points one sweep may hold.
+pub const MAX_POINTS: usize = 64;
+/// Most sweeps one file may hold (one per split seed).
+pub const MAX_SWEEPS: usize = 16;
 
 /// `n` points from `lo` to `hi`, evenly spaced in log scale (default 1e-4 … 1, 9 points).
 pub fn log_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
@@ -71,6 +78,59 @@ impl Sweep {
             .map(|(i, _)| i)
     }
 
+    /// A short name for a chart's legend: method, task and split seed.
+    pub fn label(&self) -> String {
+        match self.points.first() {
+            Some(p) => format!(
+                "{} · {} · split seed {}",
+                p.options.method.as_str(),
+                p.task.name(),
+                p.task.seed
+            ),
+            None => "empty sweep".to_string(),
+        }
+    }
+
+    /// Reads a sweep file (JSON, as `activscalar sweep` and the page write it: one sweep, or
+    /// one per split seed) and checks every point and the grid (see [`Sweep::check`]). The
+    /// per-component drop-out is recomputed from the points, not read. `name` names the source
+    /// in the message.
+    pub fn from_json(bytes: &[u8], name: &str) -> Result<Vec<Sweep>> {
+        let file: SweepFile = serde_json::from_slice(bytes).map_err(|e| {
+            CoreError::Input(format!("{name} is not an ActivScalar sweep file ({e})"))
+        })?;
+        let raw = match (file.sweeps, file.grid, file.points) {
+            (Some(sweeps), None, None) => sweeps,
+            (None, Some(grid), Some(points)) => vec![RawSweep { grid, points }],
+            _ => {
+                return Err(CoreError::Input(format!(
+                    "{name} is not an ActivScalar sweep file (it needs either \"grid\" and \"points\", or \"sweeps\")"
+                )));
+            }
+        };
+        if raw.is_empty() || raw.len() > MAX_SWEEPS {
+            return Err(CoreError::Input(format!(
+                "{name} holds {} sweeps; a sweep file holds 1 to {MAX_SWEEPS}",
+                raw.len()
+            )));
+        }
+        raw.into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                r.check()
+                    .map(|()| Sweep::new(r.grid, r.points))
+                    .map_err(|e| CoreError::Input(format!("{name}, sweep {}: {e}", i + 1)))
+            })
+            .collect()
+    }
+
+    /// Whether `bytes` is JSON shaped like a sweep file (has `grid` or `sweeps` at its top),
+    /// so that one *Import* can take results and sweeps alike.
+    pub fn looks_like_sweep(bytes: &[u8]) -> bool {
+        serde_json::from_slice::<SweepKeys>(bytes)
+            .is_ok_and(|k| k.grid.is_some() || k.sweeps.is_some())
+    }
+
     /// A sweep of `points` fitted at the λ_M values `grid`, with its per-component drop-out.
     pub fn new(grid: Vec<f64>, points: Vec<FitResult>) -> Sweep {
         let components = components(&points, &grid);
@@ -79,6 +139,72 @@ impl Sweep {
             points,
             components,
         }
+    }
+}
+
+/// A sweep file's top level: one sweep, or `sweep --split-seeds`'s one per seed. Other keys
+/// (`components`, `split_seeds`) are ignored.
+#[derive(Deserialize)]
+struct SweepFile {
+    grid: Option<Vec<f64>>,
+    points: Option<Vec<FitResult>>,
+    sweeps: Option<Vec<RawSweep>>,
+}
+
+/// Only the keys that tell a sweep file from a result file.
+#[derive(Deserialize)]
+struct SweepKeys {
+    grid: Option<IgnoredAny>,
+    sweeps: Option<IgnoredAny>,
+}
+
+/// One sweep as read, before it is checked.
+#[derive(Deserialize)]
+struct RawSweep {
+    grid: Vec<f64>,
+    points: Vec<FitResult>,
+}
+
+impl RawSweep {
+    /// Everything [`Sweep::new`] and the page rely on: 1 to [`MAX_POINTS`] points, one per
+    /// λ_M of a positive, finite, ascending grid, each a valid result fitted at its grid
+    /// value, all of one method, θ shape and model.
+    fn check(&self) -> Result<()> {
+        let bad = |why: String| Err(CoreError::Input(why));
+        let n = self.points.len();
+        if n == 0 || n > MAX_POINTS {
+            return bad(format!("holds {n} points; a sweep has 1 to {MAX_POINTS}"));
+        }
+        if self.grid.len() != n {
+            return bad(format!("has {} λ_M values for {n} points", self.grid.len()));
+        }
+        if !self.grid.iter().all(|&x| x.is_finite() && x > 0.0)
+            || !self.grid.windows(2).all(|w| w[0] < w[1])
+        {
+            return bad("its λ_M grid is not positive, finite and ascending".to_string());
+        }
+        let first = &self.points[0];
+        for (i, (p, &lambda)) in self.points.iter().zip(&self.grid).enumerate() {
+            p.validate()
+                .or_else(|e| bad(format!("point {}: {e}", i + 1)))?;
+            if (p.options.lambda_m - lambda).abs() > 1e-9 * lambda {
+                return bad(format!(
+                    "point {} was fitted at λ_M = {}, not at its grid value {lambda}",
+                    i + 1,
+                    p.options.lambda_m
+                ));
+            }
+            if p.theta.method != first.theta.method
+                || p.theta.dims != first.theta.dims
+                || !p.model.same_model(&first.model)
+            {
+                return bad(format!(
+                    "point {} differs from point 1 in method, θ's shape or model",
+                    i + 1
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

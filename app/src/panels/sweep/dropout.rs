@@ -8,11 +8,7 @@ use crate::widgets::charts::fmt;
 
 /// The drop-out chart of `s`.
 pub fn dropout(s: &Sweep) -> impl IntoView + use<> {
-    let method = s
-        .points
-        .first()
-        .map(|p| p.options.method.as_str())
-        .unwrap_or("?");
+    let label = s.label();
     let (lo, hi) = (
         s.grid.first().copied().unwrap_or(1e-4),
         s.grid.last().copied().unwrap_or(1.0),
@@ -32,7 +28,7 @@ pub fn dropout(s: &Sweep) -> impl IntoView + use<> {
             .count();
     view! {
         <figure class="dropout" id="dropout-chart">
-            <figcaption>{format!("{method}: components by the largest λ_M at which they stay active (log scale, {}…{})", fmt(lo), fmt(hi))}</figcaption>
+            <figcaption>{format!("{label}: components by the largest λ_M at which they stay active (log scale, {}…{})", fmt(lo), fmt(hi))}</figcaption>
             {rows.into_iter().map(|c| {
                 let last = c.last_active_lambda.unwrap_or(lo);
                 let w = 100.0 * ((last / lo).log10() / span).clamp(0.0, 1.0).max(0.02);

@@ -3,14 +3,17 @@
 //! per method swept, and (b) the order in which components drop out as λ_M grows.
 
 mod dropout;
+mod list;
 
 use std::sync::Arc;
 
 use activscalar_types::result::FitResult;
 use activscalar_types::sweep::Sweep;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
-use crate::controller::use_controller;
+use crate::browser::read_file;
+use crate::controller::{saved, use_controller};
 use crate::store::Job;
 use crate::widgets::NumberInput;
 use crate::widgets::charts::{LineChart, PALETTE, Series};
@@ -38,6 +41,20 @@ pub fn SweepPanel() -> impl IntoView {
             steps.get_untracked().clamp(1.0, 10_000.0) as usize,
         )
     };
+    let import = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
+        let Some(f) = input.files().and_then(|l| l.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        leptos::task::spawn_local(async move {
+            let m = match read_file(&f).await {
+                Ok(bytes) => saved::import_sweeps(c, &f.name(), &bytes),
+                Err(e) => Err(format!("{}: {e}", f.name())),
+            };
+            s.sweep_message.set(Some(m));
+        });
+    };
     let progress = move || {
         let (done, total) = s.sweep_progress.get();
         done as f64 / total.max(1) as f64
@@ -52,7 +69,7 @@ pub fn SweepPanel() -> impl IntoView {
     view! {
         <section class="card" id="sweep-panel">
             <h2>"Minimality / sparsity trade-off"</h2>
-            <p class="hint">"Sweeps λ_M over a log grid with the task and fit options above (each point warm-starts from the previous one). Sweep each method to compare them."</p>
+            <p class="hint">"Sweeps λ_M over a log grid with the task and fit options above (each point warm-starts from the previous one). Sweep each method to compare them, or import sweeps run with " <code>"activscalar sweep"</code> "."</p>
             <div class="row">
                 <NumberInput id="grid-min" label="λ_M from" value=lo set=set_lo step=0.0001/>
                 <NumberInput id="grid-max" label="to" value=hi set=set_hi step=0.1/>
@@ -61,37 +78,20 @@ pub fn SweepPanel() -> impl IntoView {
                 <button id="run-sweep" disabled=move || !s.idle() || s.model.with(Option::is_none) on:click=run>"Run sweep"</button>
                 <button class="secondary" disabled=move || s.job.get() != Job::Sweeping on:click=move |_| c.stop()>"Stop"</button>
                 <progress max="1" value=progress></progress>
+                <label class="button secondary">"Import sweep…"
+                    <input id="import-sweep" type="file" accept=".json,application/json" on:change=import/></label>
             </div>
-            {move || s.sweep_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {move || s.sweep_message.get().map(|m| match m {
+                Ok(t) => view! { <p class="notice" id="sweep-message" role="status">{t}</p> }.into_any(),
+                Err(e) => view! { <p class="error" id="sweep-error" role="alert">{e}</p> }.into_any(),
+            })}
             <div class="charts">
                 <LineChart id="tradeoff-acc" title="Test flip accuracy (worse of β = ±1) vs active sites".into() x_label="active sites" series=accuracy y_range=(0.0, 1.0)/>
                 <LineChart id="tradeoff-kl" title="Test KL (worse of β = ±1) vs active sites".into() x_label="active sites" series=kl/>
             </div>
-            <ul class="hint" id="sweep-chosen">{move || s.sweeps.get().iter().map(|sw| view! { <li>{chosen(sw)}</li> }).collect_view()}</ul>
+            <list::SweepList/>
             {move || s.sweeps.get().last().cloned().map(|sw| dropout::dropout(&sw))}
         </section>
-    }
-}
-
-/// What the selection rule picks from `sweep`, in words.
-fn chosen(sweep: &Sweep) -> String {
-    let method = sweep
-        .points
-        .first()
-        .map_or("?", |p| p.options.method.as_str());
-    let bar = 100.0 * activscalar_types::sweep::SELECTION_BAR;
-    match sweep.chosen().map(|i| &sweep.points[i]) {
-        Some(p) => format!(
-            "{method}: chosen on validation (the sparsest point with ≥ {bar:.0} % validation flips both ways): λ_M = {:.1e}, {} active sites; test flips {:.1} % / {:.1} % (base model {:.1} % right)",
-            p.options.lambda_m,
-            p.minimality.active_sites,
-            100.0 * p.test.plus.flip_accuracy,
-            100.0 * p.test.minus.flip_accuracy,
-            100.0 * p.test.base_accuracy
-        ),
-        None => {
-            format!("{method}: no point reaches {bar:.0} % validation flips in both directions")
-        }
     }
 }
 
@@ -100,12 +100,7 @@ fn curves(sweeps: &[Arc<Sweep>], y: fn(&FitResult) -> f64) -> Vec<Series> {
         .iter()
         .enumerate()
         .map(|(i, s)| Series {
-            label: s
-                .points
-                .first()
-                .map(|p| p.options.method.as_str())
-                .unwrap_or("?")
-                .into(),
+            label: s.label(),
             color: PALETTE[i % PALETTE.len()],
             points: s
                 .points

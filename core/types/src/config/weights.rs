@@ -152,6 +152,16 @@ impl Specs {
     }
 }
 
+/// Where a GPT-2 file keeps its weights: under `transformer.` (as `GPT2LMHeadModel` saves
+/// them) or at the top (`GPT2Model`).
+pub fn gpt2_top(src: &dyn WeightSource) -> Scope {
+    if src.contains("transformer.wte.weight") {
+        Scope::root().pp("transformer")
+    } else {
+        Scope::root()
+    }
+}
+
 impl ModelConfig {
     /// Every weight this configuration's architecture reads from `src`, with the shape it must
     /// have. `naming` matters for Llama only (GPT-2 and GPT-NeoX load Hugging Face names).
@@ -162,10 +172,7 @@ impl ModelConfig {
         let (d, m, v) = (self.d_model, self.d_mlp, self.vocab_size);
         match self.arch {
             Arch::Gpt2 => {
-                let top = match src.contains("transformer.wte.weight") {
-                    true => Scope::root().pp("transformer"),
-                    false => Scope::root(),
-                };
+                let top = gpt2_top(src);
                 for l in 0..self.n_layers {
                     let b = top.pp("h").pp(l);
                     let (attn, mlp) = (b.pp("attn"), b.pp("mlp"));
