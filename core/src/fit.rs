@@ -280,6 +280,20 @@ impl<'m> Fitter<'m> {
         }
     }
 
+    /// Steps to the end of the fit (budget, early stop, a non-finite loss), calling `on_step`
+    /// after each step; `on_step` returning `true` stops the fit there (the user's Stop).
+    /// Returns whether it was stopped that way.
+    pub async fn run(&mut self, mut on_step: impl AsyncFnMut(&StepReport) -> bool) -> Result<bool> {
+        let mut stopped = false;
+        while let Some(report) = self.step().await? {
+            if on_step(&report).await {
+                stopped = true;
+                self.stop();
+            }
+        }
+        Ok(stopped)
+    }
+
     /// Runs one optimiser step; returns its report, or `None` when the fit has ended.
     pub async fn step(&mut self) -> Result<Option<StepReport>> {
         if self.stop.is_some() {

@@ -66,16 +66,12 @@ pub async fn run_fit(
     spec: &TaskSpec,
     opts: FitOptions,
     backend: &str,
-    mut on_step: impl AsyncFnMut(&StepReport) -> bool,
+    on_step: impl AsyncFnMut(&StepReport) -> bool,
 ) -> Result<(FitResult, PreparedTask)> {
     let task = prepare(spec, &m.tokenizer, opts.method.is_position_tied())?;
     let start = web_time::Instant::now();
     let mut fitter = Fitter::new(&m.model, &task, opts, None)?;
-    while let Some(report) = fitter.step().await? {
-        if on_step(&report).await {
-            fitter.stop();
-        }
-    }
+    fitter.run(on_step).await?;
     let seconds = start.elapsed().as_secs_f64();
     let result = finish(m, spec, &task, &fitter, backend, seconds).await?;
     Ok((result, task))

@@ -23,7 +23,6 @@ pub async fn run_sweep(
     let task = prepare(spec, &m.tokenizer, base.method.is_position_tied())?;
     let mut points = Vec::with_capacity(grid.len());
     let mut previous = None;
-    let mut stopped = false;
     for (i, &lambda_m) in grid.iter().enumerate() {
         let opts = FitOptions {
             lambda_m,
@@ -31,12 +30,7 @@ pub async fn run_sweep(
         };
         let start = web_time::Instant::now();
         let mut fitter = Fitter::new(&m.model, &task, opts, previous.take())?;
-        while let Some(r) = fitter.step().await? {
-            if on_step(i, &r).await {
-                stopped = true;
-                fitter.stop();
-            }
-        }
+        let stopped = fitter.run(async |r| on_step(i, r).await).await?;
         let seconds = start.elapsed().as_secs_f64();
         previous = Some(fitter.intervention());
         points.push(finish(m, spec, &task, &fitter, backend, seconds).await?);

@@ -117,14 +117,19 @@ impl Session {
 
     /// Steps `fitter` to its end, reporting each step as sweep point `point`.
     async fn run_steps(&self, fitter: &mut Fitter<'_>, point: usize) -> Result<(), String> {
-        while let Some(r) = fitter.step().await.map_err(|e| e.to_string())? {
-            step(point, &r);
-            yield_now().await;
-            if self.stop.get() {
-                fitter.stop();
-            }
-        }
-        Ok(())
+        fitter
+            .run(async |r| self.on_step(point, r).await)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Reports a step to the page and yields, so that a Stop from the page arrives; returns
+    /// whether one did.
+    async fn on_step(&self, point: usize, report: &StepReport) -> bool {
+        step(point, report);
+        yield_now().await;
+        self.stop.get()
     }
 
     /// A λ_M sweep; a Stop ends the current point early and keeps the points so far.
@@ -138,9 +143,7 @@ impl Session {
         let m: Rc<LoadedModel> = self.model()?;
         let backend = self.engine()?.kind.as_str();
         run_sweep(&m, &spec, opts, &grid, backend, async |point, r| {
-            step(point, r);
-            yield_now().await;
-            self.stop.get()
+            self.on_step(point, r).await
         })
         .await
         .map_err(|e| e.to_string())

@@ -1,0 +1,59 @@
+// A user's *Run* in the page, timed (docs/BENCHMARKS.md): headless Chromium on the page's CPU
+// backend (or SwiftShader's WebGPU with --webgpu) opens the explorer, loads the default model,
+// picks a built-in task and clicks Run with the page's default options. Prints the time to
+// the model, the task check, the fit's training (as the result records it) and the whole Run
+// (training + evaluation), then the result's table as the page shows it.
+//   node tests/bench/page-run.mjs [--task ccc|ioi] [--webgpu]
+import { launchBrowser, startServer, distDir, openPage } from '../browser/harness.mjs';
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const task = arg('--task', 'ccc');
+const webgpu = process.argv.includes('--webgpu');
+const server = await startServer({ '/': distDir });
+const browser = await launchBrowser({ webgpu });
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // The page's own thread: the longest task it ran over the whole visit (long tasks are ≥ 50 ms).
+  await context.addInitScript(() => {
+    window.__longest = 0;
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  const { page, errors } = await openPage(context, server.url);
+  page.setDefaultTimeout(4 * 60 * 60 * 1000);
+  const t0 = Date.now();
+  const since = (t) => ((Date.now() - t) / 1000).toFixed(1);
+  const wait = async (name) => {
+    await page.waitForFunction((n) => ['ready', 'done', 'error'].includes(document.body.getAttribute(n)), name);
+    const v = await page.getAttribute('body', name);
+    if (v === 'error') throw new Error(`${name}=error: ${(await page.textContent('main')).slice(0, 1500)}`);
+  };
+  await page.waitForSelector('body[data-backend]');
+  console.log(`backend: ${await page.getAttribute('body', 'data-backend')}`);
+  await page.click('#load-default');
+  await wait('data-model');
+  console.log(`model ready: ${since(t0)} s`);
+  await page.selectOption('#task-kind', task);
+  let t = Date.now();
+  await page.click('#check-task');
+  await wait('data-task');
+  console.log(`task check: ${since(t)} s — ${(await page.textContent('#task-check')).trim().slice(0, 300)}`);
+  t = Date.now();
+  await page.click('#run-fit');
+  await page.waitForFunction(() => document.body.dataset.fit === 'running');
+  await wait('data-fit');
+  const total = since(t);
+  console.log(`Run (training + evaluation): ${total} s`);
+  console.log(`summary: ${(await page.textContent('#result-summary')).trim()}`);
+  const rows = await page.$$eval('#result-table tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent.trim()).join(' | ')));
+  for (const r of rows) console.log(`  ${r}`);
+  console.log(`longest main-thread task over the visit: ${(await page.evaluate(() => window.__longest)).toFixed(0)} ms (0: none over 50 ms)`);
+  if (errors.length) throw new Error(`console errors: ${errors.join('; ')}`);
+} finally {
+  await browser.close();
+  await server.close();
+}
