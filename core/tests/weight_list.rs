@@ -17,6 +17,7 @@ use activscalar_core::models::neox::NeoX;
 use activscalar_core::models::{Arch, ModelConfig};
 use activscalar_core::{ModelFiles, NamedBytes, Result, WeightPrecision, load_model_on};
 use activscalar_formats::seeds;
+use burn::module::Module;
 
 fn fixture(path: &str) -> Vec<u8> {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures");
@@ -45,7 +46,8 @@ impl WeightSource for Recording<'_> {
     }
 }
 
-/// Loads `src` with the architecture's loader and compares what it read with the list.
+/// Loads `src` with the architecture's loader and compares what it read with the list, and
+/// the loaded module's parameters (burn's count, tied matrices once) with the list's sizes.
 fn loader_reads_the_list(cfg: ModelConfig, naming: Naming, src: &dyn WeightSource) {
     let listed: BTreeMap<String, Vec<usize>> = cfg
         .weights(naming, src)
@@ -61,12 +63,14 @@ fn loader_reads_the_list(cfg: ModelConfig, naming: Naming, src: &dyn WeightSourc
         device: Engine::cpu().device.clone(),
         precision: WeightPrecision::F32,
     };
-    match cfg.arch {
-        Arch::Gpt2 => drop(Gpt2::load(cfg, &rec, &at).unwrap()),
-        Arch::NeoX => drop(NeoX::load(cfg, &rec, &at).unwrap()),
-        Arch::Llama => drop(Llama::load(cfg, &rec, naming, &at).unwrap()),
-    }
+    let n_params = match cfg.arch {
+        Arch::Gpt2 => Gpt2::load(cfg, &rec, &at).unwrap().num_params(),
+        Arch::NeoX => NeoX::load(cfg, &rec, &at).unwrap().num_params(),
+        Arch::Llama => Llama::load(cfg, &rec, naming, &at).unwrap().num_params(),
+    };
+    let listed_params: usize = listed.values().map(|s| s.iter().product::<usize>()).sum();
     assert_eq!(rec.read.into_inner(), listed);
+    assert_eq!(n_params, listed_params);
 }
 
 fn safetensors_fixture(dir: &str) -> (ModelConfig, SafetensorsSet) {

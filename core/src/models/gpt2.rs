@@ -1,6 +1,7 @@
 //! GPT-2 (Radford et al. 2019): learned positions, pre-LayerNorm blocks, gelu_new MLP.
 //! Weights in Hugging Face layout; `Conv1D` stores matrices `[in, out]`.
 
+use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor};
 
 use super::Architecture;
@@ -15,6 +16,7 @@ use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
 use crate::loaders::WeightSource;
 
+#[derive(Module, Debug)]
 struct Block {
     ln_1: Norm,
     c_attn: Linear,
@@ -25,10 +27,14 @@ struct Block {
 }
 
 /// A loaded GPT-2.
+#[derive(Module, Debug)]
 pub struct Gpt2 {
+    #[module(skip)]
     cfg: ModelConfig,
-    wte: Tensor<2>,
-    wpe: Tensor<2>,
+    /// `[vocab, d]`, also the unembedding (tied).
+    wte: Param<Tensor<2>>,
+    /// `[positions, d]`, f32 whatever the placement's precision.
+    wpe: Param<Tensor<2>>,
     blocks: Vec<Block>,
     ln_f: Norm,
 }
@@ -56,8 +62,18 @@ impl Gpt2 {
             })
             .collect::<Result<_>>()?;
         Ok(Gpt2 {
-            wte: load_matrix(src, &top.pp("wte").weight(), [cfg.vocab_size, d], at)?,
-            wpe: load(src, &top.pp("wpe").weight(), [cfg.max_positions, d], device)?,
+            wte: Param::from_tensor(load_matrix(
+                src,
+                &top.pp("wte").weight(),
+                [cfg.vocab_size, d],
+                at,
+            )?),
+            wpe: Param::from_tensor(load(
+                src,
+                &top.pp("wpe").weight(),
+                [cfg.max_positions, d],
+                device,
+            )?),
             ln_f: Norm::layer_norm(src, &top.pp("ln_f"), d, eps, device)?,
             blocks,
             cfg,
@@ -76,7 +92,7 @@ impl Architecture for Gpt2 {
 
     fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
         let s = ids.dims()[1];
-        embed_tokens(&self.wte, ids) + self.wpe.clone().narrow(0, 0, s).unsqueeze::<3>()
+        embed_tokens(&self.wte, ids) + self.wpe.val().narrow(0, 0, s).unsqueeze::<3>()
     }
 
     fn block(
@@ -106,6 +122,6 @@ impl Architecture for Gpt2 {
     }
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
-        matmul_rows(self.ln_f.forward(x), self.wte.clone().transpose())
+        matmul_rows(self.ln_f.forward(x), self.wte.val().transpose())
     }
 }

@@ -1,6 +1,8 @@
 //! Building blocks shared by the architectures: linear layers, norms, RoPE and causal
-//! multi-head attention with grouped key/value heads.
+//! multi-head attention with grouped key/value heads. Layers are burn [`Module`]s whose
+//! weights are [`Param`]s, loaded from a checkpoint (never trained: a fit trains θ only).
 
+use burn::module::{Module, Param};
 use burn::tensor::{Bool, DType, Device, Int, Tensor, TensorData, activation};
 
 use super::WeightPrecision;
@@ -88,13 +90,14 @@ pub enum Layout {
     InOut,
 }
 
-/// y = x·W + b with W stored `[in, out]`.
-#[derive(Clone, Debug)]
+/// y = x·W + b with W stored `[in, out]`. Not burn-nn's `Linear`: the weight may be f16 while
+/// activations stay f32 (see [`matmul_rows`]), and `[batch, seq, in]` inputs run as one GEMM.
+#[derive(Module, Debug)]
 pub struct Linear {
     /// `[in, out]`.
-    pub weight: Tensor<2>,
+    pub weight: Param<Tensor<2>>,
     /// `[out]`.
-    pub bias: Option<Tensor<1>>,
+    pub bias: Option<Param<Tensor<1>>>,
 }
 
 impl Linear {
@@ -114,14 +117,19 @@ impl Linear {
             Layout::OutIn => load_matrix(src, &name, [d_out, d_in], at)?.transpose(),
             Layout::InOut => load_matrix(src, &name, [d_in, d_out], at)?,
         };
-        Ok(Linear {
-            weight: w,
-            bias: if bias {
-                Some(load(src, &scope.bias(), [d_out], &at.device)?)
-            } else {
-                None
-            },
-        })
+        let b = match bias {
+            true => Some(load(src, &scope.bias(), [d_out], &at.device)?),
+            false => None,
+        };
+        Ok(Linear::new(w, b))
+    }
+
+    /// The layer of weight `[in, out]` and optional bias `[out]`.
+    pub fn new(weight: Tensor<2>, bias: Option<Tensor<1>>) -> Linear {
+        Linear {
+            weight: Param::from_tensor(weight),
+            bias: bias.map(Param::from_tensor),
+        }
     }
 
     /// `x` in the dtype of this layer's weight. When several layers read the same input
@@ -133,9 +141,9 @@ impl Linear {
 
     /// Applies the layer to `[batch, seq, in]`.
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let y = matmul_rows(x, self.weight.clone());
+        let y = matmul_rows(x, self.weight.val());
         match &self.bias {
-            Some(b) => y + b.clone().unsqueeze::<3>(),
+            Some(b) => y + b.val().unsqueeze::<3>(),
             None => y,
         }
     }
@@ -155,14 +163,16 @@ pub fn matmul_rows(x: Tensor<3>, w: Tensor<2>) -> Tensor<3> {
         .reshape([b, s, out])
 }
 
-/// LayerNorm (with bias) or RMSNorm (scale only).
-#[derive(Clone, Debug)]
+/// LayerNorm (with bias) or RMSNorm (scale only). One type for both, unlike burn-nn's two,
+/// because checkpoints of one architecture name and load them alike.
+#[derive(Module, Debug)]
 pub struct Norm {
     /// Scale γ.
-    pub weight: Tensor<1>,
+    pub weight: Param<Tensor<1>>,
     /// Shift β; `None` means RMSNorm.
-    pub bias: Option<Tensor<1>>,
+    pub bias: Option<Param<Tensor<1>>>,
     /// ε inside the square root.
+    #[module(skip)]
     pub eps: f64,
 }
 
@@ -176,8 +186,8 @@ impl Norm {
         device: &Device,
     ) -> Result<Norm> {
         Ok(Norm {
-            weight: load(src, &scope.weight(), [d], device)?,
-            bias: Some(load(src, &scope.bias(), [d], device)?),
+            weight: Param::from_tensor(load(src, &scope.weight(), [d], device)?),
+            bias: Some(Param::from_tensor(load(src, &scope.bias(), [d], device)?)),
             eps,
         })
     }
@@ -191,7 +201,7 @@ impl Norm {
         device: &Device,
     ) -> Result<Norm> {
         Ok(Norm {
-            weight: load(src, &scope.weight(), [d], device)?,
+            weight: Param::from_tensor(load(src, &scope.weight(), [d], device)?),
             bias: None,
             eps,
         })
@@ -199,11 +209,11 @@ impl Norm {
 
     /// Normalises the last axis of `[batch, seq, d]`.
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let g = self.weight.clone().unsqueeze::<3>();
+        let g = self.weight.val().unsqueeze::<3>();
         match &self.bias {
             Some(b) => {
                 let (var, mean) = x.clone().var_mean_bias(2);
-                (x - mean) / (var + self.eps).sqrt() * g + b.clone().unsqueeze::<3>()
+                (x - mean) / (var + self.eps).sqrt() * g + b.val().unsqueeze::<3>()
             }
             None => {
                 let ms = x.clone().square().mean_dim(2);
@@ -214,11 +224,11 @@ impl Norm {
 }
 
 /// Rows of an embedding table `[vocab, d]` for `[batch, seq]` ids → `[batch, seq, d]`.
-pub fn embed_tokens(table: &Tensor<2>, ids: Tensor<2, Int>) -> Tensor<3> {
+pub fn embed_tokens(table: &Param<Tensor<2>>, ids: Tensor<2, Int>) -> Tensor<3> {
     let [b, s] = ids.dims();
     let d = table.dims()[1];
     table
-        .clone()
+        .val()
         .select(0, ids.reshape([b * s]))
         .cast(DType::F32)
         .reshape([b, s, d])

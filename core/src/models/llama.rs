@@ -2,6 +2,7 @@
 //! rotary embeddings, grouped-query attention and a SwiGLU MLP. Loads Hugging Face names or
 //! GGUF names; GGUF stores Q/K rows permuted for llama.cpp's interleaved RoPE, undone here.
 
+use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor};
 
 use super::Architecture;
@@ -18,6 +19,7 @@ use activscalar_types::config::weights::{Global, Part};
 
 pub use activscalar_types::config::weights::{Naming, unpermute_rows};
 
+#[derive(Module, Debug)]
 struct Block {
     attn_norm: Norm,
     q: Linear,
@@ -31,13 +33,16 @@ struct Block {
 }
 
 /// A loaded Llama-family model.
+#[derive(Module, Debug)]
 pub struct Llama {
+    #[module(skip)]
     cfg: ModelConfig,
-    embed: Tensor<2>,
+    /// `[vocab, d]`.
+    embed: Param<Tensor<2>>,
     blocks: Vec<Block>,
     norm: Norm,
-    /// `[vocab, d]` (the embedding itself when tied).
-    lm_head: Tensor<2>,
+    /// `[vocab, d]`; `None` when tied to the embedding.
+    lm_head: Option<Param<Tensor<2>>>,
 }
 
 impl Llama {
@@ -63,10 +68,10 @@ impl Llama {
                 } else {
                     None
                 };
-                return Ok(Linear {
-                    weight: upload_matrix(&name, w, [o, i], at)?.transpose(),
+                return Ok(Linear::new(
+                    upload_matrix(&name, w, [o, i], at)?.transpose(),
                     bias,
-                });
+                ));
             }
             Linear::load(src, &scope, i, o, Layout::OutIn, bias, at)
         };
@@ -90,13 +95,18 @@ impl Llama {
         let embed = load_matrix(src, &embed, [cfg.vocab_size, d], at)?;
         let head = naming.global(Global::LmHead).weight();
         let lm_head = if cfg.tied_embeddings || !src.contains(&head) {
-            embed.clone()
+            None
         } else {
-            load_matrix(src, &head, [cfg.vocab_size, d], at)?
+            Some(Param::from_tensor(load_matrix(
+                src,
+                &head,
+                [cfg.vocab_size, d],
+                at,
+            )?))
         };
         Ok(Llama {
             norm: norm(naming.global(Global::Norm))?,
-            embed,
+            embed: Param::from_tensor(embed),
             lm_head,
             blocks,
             cfg,
@@ -140,6 +150,7 @@ impl Architecture for Llama {
     }
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
-        matmul_rows(self.norm.forward(x), self.lm_head.clone().transpose())
+        let head = self.lm_head.as_ref().unwrap_or(&self.embed);
+        matmul_rows(self.norm.forward(x), head.val().transpose())
     }
 }

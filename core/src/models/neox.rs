@@ -2,6 +2,7 @@
 //! embeddings (`rotary_pct` of each head), fused per-head QKV, and the parallel residual
 //! x + attn(ln₁ x) + mlp(ln₂ x).
 
+use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor};
 
 use super::Architecture;
@@ -15,6 +16,7 @@ use crate::error::Result;
 use crate::hooks::{self, Hooks, Site};
 use crate::loaders::WeightSource;
 
+#[derive(Module, Debug)]
 struct Block {
     input_layernorm: Norm,
     query_key_value: Linear,
@@ -25,13 +27,16 @@ struct Block {
 }
 
 /// A loaded GPT-NeoX model.
+#[derive(Module, Debug)]
 pub struct NeoX {
+    #[module(skip)]
     cfg: ModelConfig,
-    embed_in: Tensor<2>,
+    /// `[vocab, d]`.
+    embed_in: Param<Tensor<2>>,
     blocks: Vec<Block>,
     final_layer_norm: Norm,
-    /// `[vocab, d]`.
-    embed_out: Tensor<2>,
+    /// `[vocab, d]`; `None` when tied to the input embedding.
+    embed_out: Option<Param<Tensor<2>>>,
 }
 
 impl NeoX {
@@ -58,14 +63,15 @@ impl NeoX {
             .collect::<Result<_>>()?;
         let embed_in = load_matrix(src, &top.pp("embed_in").weight(), [cfg.vocab_size, d], at)?;
         let embed_out = if cfg.tied_embeddings {
-            embed_in.clone()
+            None
         } else {
             let head = Scope::root().pp("embed_out");
-            load_matrix(src, &head.weight(), [cfg.vocab_size, d], at)?
+            let w = load_matrix(src, &head.weight(), [cfg.vocab_size, d], at)?;
+            Some(Param::from_tensor(w))
         };
         Ok(NeoX {
             final_layer_norm: norm(top.pp("final_layer_norm"))?,
-            embed_in,
+            embed_in: Param::from_tensor(embed_in),
             embed_out,
             blocks,
             cfg,
@@ -122,9 +128,7 @@ impl Architecture for NeoX {
     }
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
-        matmul_rows(
-            self.final_layer_norm.forward(x),
-            self.embed_out.clone().transpose(),
-        )
+        let head = self.embed_out.as_ref().unwrap_or(&self.embed_in);
+        matmul_rows(self.final_layer_norm.forward(x), head.val().transpose())
     }
 }
