@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The experiments of docs/RESULTS.md on the default model: each method on CCC and IOI with its
 # defaults, repeated over three split seeds (mean ± sd of held-out flips beside the base
-# model's accuracy, active sites, KL), the λ_M sweeps of ActivScalar and SteerVec on IOI (the
-# comparison at matched sparsity), then the β dose-response of split seed 0. Results go to
-# target/results/ (JSON and the printed tables, one log per run).
+# model's accuracy, active sites, KL), the λ_M sweeps (all three methods on CCC, ActivScalar and
+# SteerVec on IOI: the comparison at matched sparsity), then the β dose-response of split seed
+# 0. Results go to target/results/ (JSON and the printed tables, one log per run).
 #   bash scripts/results.sh [profile]      profile: release (default) or dev
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +22,13 @@ for task in ${TASKS:-ccc ioi}; do
   done
 done
 # Each method over λ_M around its default (4 points, 20 warm-started steps each), split seed 0.
-for spec in "activscalar 0.01 1" "steervec 0.0002 0.2"; do
+for spec in "ccc activscalar 0.01 1" "ccc steervec 0.002 0.2" "ccc dynscalar 0.0002 0.2" \
+  "ioi activscalar 0.01 1" "ioi steervec 0.0002 0.2"; do
   set -- $spec
-  echo "==> sweep $1 on ioi"
-  "$bin" sweep --model default --task ioi --method "$1" --grid-min "$2" --grid-max "$3" \
-    --points 4 --steps 20 --out "$out/sweep-$1-ioi.json" 2>&1 | grep -v 'step.*loss' \
-    | tee "$out/sweep-$1-ioi.log"
+  echo "==> sweep $2 on $1"
+  "$bin" sweep --model default --task "$1" --method "$2" --grid-min "$3" --grid-max "$4" \
+    --points 4 --steps 20 --out "$out/sweep-$2-$1.json" 2>&1 | grep -v 'step.*loss' \
+    | tee "$out/sweep-$2-$1.log"
 done
 for task in ${TASKS:-ccc ioi}; do
   for method in ${METHODS:-activscalar steervec dynscalar}; do

@@ -1,9 +1,11 @@
 // A user's *Run* in the page, timed (docs/BENCHMARKS.md): headless Chromium on the page's CPU
 // backend (or SwiftShader's WebGPU with --webgpu) opens the explorer, loads the default model,
-// picks a built-in task and clicks Run with the page's default options. Prints the time to
-// the model, the task check, the fit's training (as the result records it) and the whole Run
-// (training + evaluation), then the result's table as the page shows it.
-//   node tests/bench/page-run.mjs [--task ccc|ioi] [--webgpu]
+// picks a built-in task and clicks Run with the page's default options (or only the step
+// budget changed, `--steps N`, so that a run on a slow backend ends: a default fit's 100 steps
+// are then N steps' time × 100 / N). Prints the time to the model, the task check, the fit's
+// training (as the result records it) and the whole Run (training + evaluation), then the
+// result's table as the page shows it.
+//   node tests/bench/page-run.mjs [--task ccc|ioi] [--steps N] [--webgpu]
 import { launchBrowser, startServer, distDir, openPage } from '../browser/harness.mjs';
 
 const arg = (name, dflt) => {
@@ -11,6 +13,7 @@ const arg = (name, dflt) => {
   return i > 0 ? process.argv[i + 1] : dflt;
 };
 const task = arg('--task', 'ccc');
+const steps = arg('--steps', null);
 const webgpu = process.argv.includes('--webgpu');
 const server = await startServer({ '/': distDir });
 const browser = await launchBrowser({ webgpu });
@@ -42,6 +45,10 @@ try {
   await page.click('#check-task');
   await wait('data-task');
   console.log(`task check: ${since(t)} s — ${(await page.textContent('#task-check')).trim().slice(0, 300)}`);
+  if (steps) {
+    await page.fill('#steps', steps);
+    await page.dispatchEvent('#steps', 'change');
+  }
   t = Date.now();
   await page.click('#run-fit');
   await page.waitForFunction(() => document.body.dataset.fit === 'running');

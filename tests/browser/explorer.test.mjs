@@ -160,7 +160,9 @@ test('a λ_M sweep on the same task draws the trade-off curve and the drop-out o
   await waitAttr(p2, 'data-import', 'error');
   assert.match(await p2.textContent('#sweep-error'), /edited\.json, sweep 1: point 2 was fitted at λ_M = .*, not at its grid value/);
   assert.deepEqual(await dots(p2), await dots(page));
-  // The share card's *Import JSON…* takes a sweep file too.
+  // The share card's *Import JSON…* takes a sweep file too (the mark is cleared first: it
+  // still says "error" from the refused file).
+  await p2.evaluate(() => document.body.removeAttribute('data-import'));
   await p2.setInputFiles('#import-json', sweepPath);
   await waitAttr(p2, 'data-import', 'sweep');
   assert.equal(await p2.$$eval('#tradeoff-acc circle', (c) => c.length), 3);

@@ -26,7 +26,8 @@ const PAD_R: f64 = 12.0;
 const PAD_T: f64 = 10.0;
 const PAD_B: f64 = 34.0;
 
-/// A line chart. `y_range` fixes the y axis (e.g. 0…1 for accuracies).
+/// A line chart. `y_range` fixes the y axis (e.g. 0…1 for accuracies); `log_x` draws x ≥ 0
+/// on a log scale (as log₁₀(1 + x), so that 0 has a place: counts such as active sites).
 #[component]
 pub fn LineChart(
     id: &'static str,
@@ -34,7 +35,9 @@ pub fn LineChart(
     x_label: &'static str,
     #[prop(into)] series: Signal<Vec<Series>>,
     #[prop(optional)] y_range: Option<(f64, f64)>,
+    #[prop(optional)] log_x: bool,
 ) -> impl IntoView {
+    let tx = move |x: f64| if log_x { x.max(0.0).ln_1p() } else { x };
     let frame = move || {
         let series = series.get();
         let pts = || {
@@ -43,7 +46,7 @@ pub fn LineChart(
                 .flat_map(|s| s.points.iter())
                 .filter(|p| p.0.is_finite() && p.1.is_finite())
         };
-        let (mut x0, mut x1) = bounds(pts().map(|p| p.0));
+        let (mut x0, mut x1) = bounds(pts().map(|p| tx(p.0)));
         let (mut y0, mut y1) = y_range.unwrap_or_else(|| bounds(pts().map(|p| p.1)));
         if x1 <= x0 {
             x1 = x0 + 1.0;
@@ -54,7 +57,7 @@ pub fn LineChart(
         if x0 > 0.0 && x0 < 2.0 {
             x0 = 0.0;
         }
-        let sx = move |x: f64| PAD_L + (x - x0) / (x1 - x0) * (W - PAD_L - PAD_R);
+        let sx = move |x: f64| PAD_L + (tx(x) - x0) / (x1 - x0) * (W - PAD_L - PAD_R);
         let sy = move |y: f64| H - PAD_B - (y - y0) / (y1 - y0) * (H - PAD_T - PAD_B);
         let lines = series
             .iter()
@@ -85,12 +88,23 @@ pub fn LineChart(
                 }
             })
             .collect_view();
-        let x_ticks = (0..=4)
-            .map(|k| {
-                let x = x0 + (x1 - x0) * k as f64 / 4.0;
-                let x = if x.abs() < (x1 - x0) * 1e-9 { 0.0 } else { x };
+        let x_values: Vec<f64> = if log_x {
+            std::iter::once(0.0)
+                .chain((0..12).map(|k| 10f64.powi(k)))
+                .filter(|&x| tx(x) >= x0 && tx(x) <= x1 * (1.0 + 1e-9))
+                .collect()
+        } else {
+            (0..=4)
+                .map(|k| x0 + (x1 - x0) * k as f64 / 4.0)
+                .map(|x| if x.abs() < (x1 - x0) * 1e-9 { 0.0 } else { x })
+                .collect()
+        };
+        let x_ticks = x_values
+            .into_iter()
+            .map(|x| {
                 let px = sx(x);
-                view! { <text x=px y=H - PAD_B + 16.0 text-anchor="middle" class="tick">{fmt(x)}</text> }
+                let label = if log_x { format!("{x:.0}") } else { fmt(x) };
+                view! { <text x=px y=H - PAD_B + 16.0 text-anchor="middle" class="tick">{label}</text> }
             })
             .collect_view();
         view! { {y_ticks} {x_ticks} {lines} }

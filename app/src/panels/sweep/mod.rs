@@ -86,8 +86,8 @@ pub fn SweepPanel() -> impl IntoView {
                 Err(e) => view! { <p class="error" id="sweep-error" role="alert">{e}</p> }.into_any(),
             })}
             <div class="charts">
-                <LineChart id="tradeoff-acc" title="Test flip accuracy (worse of β = ±1) vs active sites".into() x_label="active sites" series=accuracy y_range=(0.0, 1.0)/>
-                <LineChart id="tradeoff-kl" title="Test KL (worse of β = ±1) vs active sites".into() x_label="active sites" series=kl/>
+                <LineChart id="tradeoff-acc" title="Test flip accuracy (worse of β = ±1) vs active sites".into() x_label="active sites (log scale)" series=accuracy y_range=(0.0, 1.0) log_x=true/>
+                <LineChart id="tradeoff-kl" title="Test KL (worse of β = ±1) vs active sites".into() x_label="active sites (log scale)" series=kl log_x=true/>
             </div>
             <list::SweepList/>
             {move || s.sweeps.get().last().cloned().map(|sw| dropout::dropout(&sw))}
@@ -95,18 +95,24 @@ pub fn SweepPanel() -> impl IntoView {
     }
 }
 
+/// One curve per sweep: `y` of each point against its active sites, in the order of active
+/// sites (a stronger λ_M usually, not always, leaves fewer).
 fn curves(sweeps: &[Arc<Sweep>], y: fn(&FitResult) -> f64) -> Vec<Series> {
     sweeps
         .iter()
         .enumerate()
-        .map(|(i, s)| Series {
-            label: s.label(),
-            color: PALETTE[i % PALETTE.len()],
-            points: s
+        .map(|(i, s)| {
+            let mut points: Vec<(f64, f64)> = s
                 .points
                 .iter()
                 .map(|p| (p.minimality.active_sites as f64, y(p)))
-                .collect(),
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            Series {
+                label: s.label(),
+                color: PALETTE[i % PALETTE.len()],
+                points,
+            }
         })
         .collect()
 }
