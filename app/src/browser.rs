@@ -49,6 +49,29 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
+/// For a file input's `change` event: reads the chosen file and hands `then` its name and
+/// bytes (or why it could not be read). The input is cleared, so that choosing the same file
+/// again fires again.
+pub fn read_chosen_file(
+    ev: &web_sys::Event,
+    then: impl FnOnce(String, Result<Vec<u8>, String>) + 'static,
+) {
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return;
+    };
+    let Some(f) = input.files().and_then(|l| l.get(0)) else {
+        return;
+    };
+    input.set_value("");
+    wasm_bindgen_futures::spawn_local(async move {
+        let bytes = read_file(&f).await;
+        then(f.name(), bytes);
+    });
+}
+
 /// The files of a file list.
 pub fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
     let Some(list) = list else {

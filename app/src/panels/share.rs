@@ -2,9 +2,8 @@
 //! what the page says about them (and about a result learned on another model).
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
-use crate::browser::read_file;
+use crate::browser::read_chosen_file;
 use crate::controller::{saved, use_controller};
 
 /// The share / export / import card.
@@ -14,17 +13,10 @@ pub fn SharePanel() -> impl IntoView {
     let s = c.store;
     let link = RwSignal::new(None::<String>);
     let import = move |ev: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
-        let Some(f) = input.files().and_then(|l| l.get(0)) else {
-            return;
-        };
-        input.set_value("");
-        leptos::task::spawn_local(async move {
-            match read_file(&f).await {
-                Ok(bytes) => saved::import(c, &f.name(), &bytes),
-                Err(e) => s.share_message.set(Some(Err(format!("{}: {e}", f.name())))),
-            }
-        });
+        read_chosen_file(&ev, move |name, bytes| match bytes {
+            Ok(bytes) => saved::import(c, &name, &bytes),
+            Err(e) => s.share_message.set(Some(Err(format!("{name}: {e}")))),
+        })
     };
     let mismatch = move || {
         s.result.with(Option::is_some) && s.model.with(Option::is_some) && !s.model_matches()

@@ -10,9 +10,8 @@ use std::sync::Arc;
 use activscalar_types::result::FitResult;
 use activscalar_types::sweep::Sweep;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
-use crate::browser::read_file;
+use crate::browser::read_chosen_file;
 use crate::controller::{saved, use_controller};
 use crate::store::Job;
 use crate::widgets::NumberInput;
@@ -42,18 +41,13 @@ pub fn SweepPanel() -> impl IntoView {
         )
     };
     let import = move |ev: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
-        let Some(f) = input.files().and_then(|l| l.get(0)) else {
-            return;
-        };
-        input.set_value("");
-        leptos::task::spawn_local(async move {
-            let m = match read_file(&f).await {
-                Ok(bytes) => saved::import_sweeps(c, &f.name(), &bytes),
-                Err(e) => Err(format!("{}: {e}", f.name())),
+        read_chosen_file(&ev, move |name, bytes| {
+            let m = match bytes {
+                Ok(bytes) => saved::import_sweeps(c, &name, &bytes),
+                Err(e) => Err(format!("{name}: {e}")),
             };
             s.sweep_message.set(Some(m));
-        });
+        })
     };
     let progress = move || {
         let (done, total) = s.sweep_progress.get();

@@ -1,9 +1,8 @@
 //! The custom task's rows: pasted, or read from a CSV / JSONL file.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
-use crate::browser::read_file;
+use crate::browser::read_chosen_file;
 use crate::controller::use_controller;
 
 /// The custom rows' text and a file picker that fills it.
@@ -13,18 +12,13 @@ pub fn CustomRows() -> impl IntoView {
     let task = c.store.task;
     let file_error = RwSignal::new(None::<String>);
     let on_file = move |ev: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
-        if let Some(f) = input.files().and_then(|l| l.get(0)) {
-            leptos::task::spawn_local(async move {
-                match read_file(&f).await {
-                    Ok(b) => {
-                        file_error.set(None);
-                        task.update(|t| t.custom_text = String::from_utf8_lossy(&b).into_owned());
-                    }
-                    Err(e) => file_error.set(Some(format!("{}: {e}", f.name()))),
-                }
-            });
-        }
+        read_chosen_file(&ev, move |name, bytes| match bytes {
+            Ok(b) => {
+                file_error.set(None);
+                task.update(|t| t.custom_text = String::from_utf8_lossy(&b).into_owned());
+            }
+            Err(e) => file_error.set(Some(format!("{name}: {e}"))),
+        })
     };
     view! {
         <p class="hint">"One row per line: CSV with header " <code>"prompt,correct,wrong"</code>
