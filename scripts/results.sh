@@ -30,8 +30,8 @@ for spec in "ccc activscalar 0.01 1" "ccc steervec 0.002 0.2" "ccc dynscalar 0.0
     --points 4 --steps 20 --out "$out/sweep-$2-$1.json" 2>&1 | grep -v 'step.*loss' \
     | tee "$out/sweep-$2-$1.log"
 done
-# ActivScalar and SteerVec on CCC also on split seeds 1 and 2 (RESULTS.md's mean ± sd).
-for spec in "activscalar 0.01 1" "steervec 0.002 0.2"; do
+# The CCC sweeps also on split seeds 1 and 2 (RESULTS.md's mean ± sd).
+for spec in "activscalar 0.01 1" "steervec 0.002 0.2" "dynscalar 0.0002 0.2"; do
   set -- $spec
   echo "==> sweep $1 on ccc, split seeds 1, 2"
   "$bin" sweep --model default --task ccc --method "$1" --grid-min "$2" --grid-max "$3" \
