@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the static site to publish (the page, its model worker and the default model) into
 # the folder given (default: _site). It works from any sub-path of any static host that serves
-# .wasm as application/wasm. Usage: scripts/build-site.sh [OUT]
+# .wasm as application/wasm. Usage: [THREADS=1] scripts/build-site.sh [OUT]
+# THREADS=1 adds the multi-threaded CPU worker (scripts/build-threads.sh, nightly toolchain),
+# which the page uses where the host sends the cross-origin isolation headers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -9,6 +11,7 @@ out=${1:-_site}
 bash scripts/install-tools.sh
 bash scripts/fetch-model.sh
 trunk build --release
+if [ "${THREADS:-0}" = 1 ]; then bash scripts/build-threads.sh dist; fi
 rm -rf "$out"
 cp -r dist "$out"
 # GitHub Pages: serve files as they are (no Jekyll).

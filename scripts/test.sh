@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, the Rust workspace tests (unit, parity with transformers
-# and llama.cpp), the wasm release build, and the real-browser tests in headless Chromium.
+# and llama.cpp), the wasm release builds (standard and multi-threaded worker), and the
+# real-browser tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -25,6 +26,9 @@ RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver" \
 step "trunk build --release (wasm)"
 trunk build --release
 ls -l dist/*.wasm
+
+step "the multi-threaded CPU worker (pinned nightly, std rebuilt with atomics)"
+bash scripts/build-threads.sh dist
 
 step "browser tests (headless Chromium, WebGPU via SwiftShader)"
 (cd tests/browser && npm ci --no-audit --no-fund --silent && npm test)

@@ -1,7 +1,6 @@
 // The model worker's entry (a module worker started by the page): bridges two gaps between
 // wgpu 30 / burn's kernels and Chromium's WebGPU before the worker creates its GPU device, then
 // starts the worker's WebAssembly module, whose `main` runs the message loop.
-import init from './activscalar-worker.js';
 
 // (1) wgpu's WebGPU backend cannot request the
 // "subgroups" feature (missing from its feature table), yet burn's matmul and reduce kernels
@@ -24,4 +23,18 @@ if (self.navigator.gpu && self.GPUAdapter && self.GPUDevice) {
   };
 }
 
+// Which module: the standard one (WebGPU, else the CPU on this one thread), or — where the site
+// has it (scripts/build-threads.sh), the page is cross-origin isolated (shared memory needs it)
+// and there is no WebGPU adapter — the multi-threaded CPU module, which has no WebGPU backend.
+const STANDARD = './activscalar-worker.js';
+const THREADED = './activscalar-worker-mt.js';
+async function chooseModule() {
+  if (!self.crossOriginIsolated) return STANDARD;
+  const adapter = self.navigator.gpu ? await self.navigator.gpu.requestAdapter().catch(() => null) : null;
+  if (adapter) return STANDARD;
+  const there = await fetch(THREADED, { method: 'HEAD' }).then((r) => r.ok, () => false);
+  return there ? THREADED : STANDARD;
+}
+
+const { default: init } = await import(await chooseModule());
 await init();

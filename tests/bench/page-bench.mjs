@@ -5,8 +5,9 @@
 // runs on its CPU backend (WebAssembly); with it, on SwiftShader's emulated WebGPU (plus the
 // CPU baseline the page runs after it).
 // `--no-check` skips the task check (on an emulated GPU it alone can take longer than the
-// workloads).
-//   node tests/bench/page-bench.mjs [--webgpu] [--reps N] [--no-check] [--out file.json]
+// workloads). `--isolated` serves the page cross-origin isolated, so that a site built with
+// scripts/build-threads.sh runs the CPU backend on its multi-threaded worker.
+//   node tests/bench/page-bench.mjs [--webgpu] [--isolated] [--reps N] [--no-check] [--out file.json]
 import fs from 'node:fs';
 import { launchBrowser, startServer, distDir } from '../browser/harness.mjs';
 
@@ -18,11 +19,12 @@ const webgpu = process.argv.includes('--webgpu');
 const reps = Number(arg('--reps', '3'));
 const out = arg('--out', null);
 const skipCheck = process.argv.includes('--no-check');
+const isolated = process.argv.includes('--isolated');
 // Progress on stderr (a run on an emulated GPU can take many minutes per phase).
 const t0 = Date.now();
 const note = (what) => console.error(`[page-bench ${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}`);
 
-const server = await startServer({ '/': distDir });
+const server = await startServer({ '/': distDir }, { isolated });
 const browser = await launchBrowser({ webgpu });
 try {
   const context = await browser.newContext();
@@ -71,6 +73,8 @@ try {
     browser: await browser.version(),
     webgpu_requested: webgpu,
     backend: await page.getAttribute('body', 'data-backend'),
+    cross_origin_isolated: await page.evaluate(() => self.crossOriginIsolated),
+    cpu_threads: Number(await page.getAttribute('#cpu-threads', 'data-threads')),
     adapter: await page.evaluate(() => document.querySelector('#gpu-limits')?.textContent.trim() ?? null),
     model_ready_s: loadSeconds,
     task_check_s: checkSeconds,

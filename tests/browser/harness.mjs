@@ -24,11 +24,18 @@ const MIME = {
   '.svg': 'image/svg+xml',
 };
 
+/** The headers that make a page cross-origin isolated (what shared WebAssembly memory needs). */
+export const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
 /**
  * Serves `roots` (url prefix → directory, or → an HTTP status to answer with) on 127.0.0.1 at
- * a free port; `requests` lists the paths asked for.
+ * `port` (default: a free one); `requests` lists the paths asked for. `isolated` sends
+ * {@link ISOLATION_HEADERS} with every file, as a host set up for the multi-threaded worker does.
  */
-export async function startServer(roots = { '/': distDir }) {
+export async function startServer(roots = { '/': distDir }, { isolated = false, port = 0 } = {}) {
   const prefixes = Object.keys(roots).sort((a, b) => b.length - a.length);
   const requests = [];
   const server = http.createServer((req, res) => {
@@ -53,12 +60,14 @@ export async function startServer(roots = { '/': distDir }) {
     res.writeHead(200, {
       'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
       'content-length': fs.statSync(file).size,
+      ...(isolated ? ISOLATION_HEADERS : {}),
     });
-    fs.createReadStream(file).pipe(res);
+    if (req.method === 'HEAD') res.end();
+    else fs.createReadStream(file).pipe(res);
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise((r) => server.close(r)) };
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = server.address().port;
+  return { url: `http://127.0.0.1:${bound}/`, requests, close: () => new Promise((r) => server.close(r)) };
 }
 
 /** Headless Debian Chromium with WebGPU enabled (SwiftShader when there is no GPU). */

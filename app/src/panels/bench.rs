@@ -29,7 +29,7 @@ pub fn BenchPanel() -> impl IntoView {
                 "step on 16 prompts (both β, forward + backward + Adam, metrics read back). W4: the "
                 "evaluation of a fitted result on 16 + 16 prompts (both β and the base model, and the "
                 "effects of the 8 largest cells). Median of the runs after one warm-up; the baseline is "
-                "burn's CPU backend in the same worker (WebAssembly, one thread), run on the same workloads right after."
+                "burn's CPU backend in the same worker (WebAssembly; the Engine card says on how many threads), run on the same workloads right after."
             </p>
             <p id="bench-ready">
                 {move || b.ready_at.get().map(|t| format!("Model interactive {:.1} s after the page started loading.", t / 1000.0))}

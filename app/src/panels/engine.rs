@@ -19,10 +19,21 @@ pub fn EngineStatus() -> impl IntoView {
                 <span class="hint">" (in a Web Worker: the page stays responsive while it computes)"</span></p>
             {move || engine.with(|e| e.as_ref().and_then(|e| e.fallback_reason.clone()))
                 .map(|why| view! { <p class="notice" role="status">{why}</p> })}
+            {move || engine.with(|e| e.as_ref().map(|e| e.cpu_threads)).map(threads_view)}
             {move || engine.with(|e| e.as_ref().and_then(|e| e.limits.clone())).map(limits_view)}
             {move || engine.with(|e| e.as_ref().map(|e| e.self_test.clone())).map(self_test_view)}
         </section>
     }
+}
+
+/// How many threads the CPU backend's kernels use (more than one only in the multi-threaded
+/// build, served cross-origin isolated).
+fn threads_view(threads: usize) -> impl IntoView {
+    let text = match threads {
+        1 => "CPU kernels: one thread".to_string(),
+        n => format!("CPU kernels: {n} threads (WebAssembly threads)"),
+    };
+    view! { <p class="hint" id="cpu-threads" data-threads=threads.to_string()>{text}</p> }
 }
 
 /// The adapter and the buffer limit that decides which models fit.

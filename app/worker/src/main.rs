@@ -10,6 +10,7 @@ mod fit;
 #[path = "../../src/js.rs"]
 mod js;
 mod load;
+mod threads;
 mod timers;
 
 use std::cell::{Cell, RefCell};
@@ -55,6 +56,8 @@ pub struct Session {
     waiting: RefCell<VecDeque<js_sys::Function>>,
     /// The page asked the running fit or sweep to stop.
     stop: Cell<bool>,
+    /// Threads the CPU backend's kernels use ([`threads::start_pool`]).
+    cpu_threads: Cell<usize>,
 }
 
 /// A model's files as read, and the Hub model they came from (recorded in results).
@@ -175,10 +178,19 @@ impl Session {
     }
 }
 
-/// Starts the worker's message loop and tells the page it is ready.
+/// Starts the CPU thread pool (multi-threaded build), then the worker's message loop, and tells
+/// the page it is ready.
 fn main() {
     console_error_panic_hook::set_once();
-    let session = Rc::new(Session::default());
+    spawn_local(async {
+        let session = Rc::new(Session::default());
+        session.cpu_threads.set(threads::start_pool().await);
+        listen(session);
+    });
+}
+
+/// Hands each request the page posts to `session`.
+fn listen(session: Rc<Session>) {
     let on_message =
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
             let data = ev.data();

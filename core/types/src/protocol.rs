@@ -177,6 +177,8 @@ pub struct EngineReport {
     pub kind: BackendKind,
     /// Why the preferred backend is not used, if it is not.
     pub fallback_reason: Option<String>,
+    /// Threads the CPU backend's kernels use: 1, or the pool of the multi-threaded build.
+    pub cpu_threads: usize,
     /// The GPU's limits (WebGPU only).
     pub limits: Option<GpuLimits>,
     /// Whether f16 weights run here.
