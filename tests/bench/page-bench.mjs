@@ -9,7 +9,7 @@
 // scripts/build-threads.sh runs the CPU backend on its multi-threaded worker.
 //   node tests/bench/page-bench.mjs [--webgpu] [--isolated] [--reps N] [--no-check] [--out file.json]
 import fs from 'node:fs';
-import { launchBrowser, startServer, distDir } from '../browser/harness.mjs';
+import { launchBrowser, startServer, distDir, recordLongestTask, longestTask } from '../browser/harness.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -29,12 +29,7 @@ const browser = await launchBrowser({ webgpu });
 try {
   const context = await browser.newContext();
   // The longest task on the page's thread over the whole visit (Long Tasks API).
-  await context.addInitScript(() => {
-    window.__longest = 0;
-    new PerformanceObserver((l) => {
-      for (const e of l.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
-    }).observe({ entryTypes: ['longtask'] });
-  });
+  await recordLongestTask(context);
   const page = await context.newPage();
   page.setDefaultTimeout(60 * 60 * 1000);
   const started = Date.now();
@@ -82,7 +77,7 @@ try {
     ready_text: (await page.textContent('#bench-ready')).trim(),
     load_phases: await page.evaluate(() => document.querySelector('#load-phases')?.textContent.trim() ?? null),
     longest_block_ms: Number(await page.getAttribute('#bench-longest-block', 'data-ms')),
-    longest_block_whole_visit_ms: await page.evaluate(() => window.__longest),
+    longest_block_whole_visit_ms: await longestTask(page),
     workloads: await page.evaluate(() => document.querySelector('#bench-workloads')?.textContent.trim() ?? null),
     rows,
   };

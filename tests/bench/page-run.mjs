@@ -6,7 +6,7 @@
 // training (as the result records it) and the whole Run (training + evaluation), then the
 // result's table as the page shows it.
 //   node tests/bench/page-run.mjs [--task ccc|ioi] [--steps N] [--webgpu]
-import { launchBrowser, startServer, distDir, openPage } from '../browser/harness.mjs';
+import { launchBrowser, startServer, distDir, openPage, recordLongestTask, longestTask } from '../browser/harness.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -20,12 +20,7 @@ const browser = await launchBrowser({ webgpu });
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   // The page's own thread: the longest task it ran over the whole visit (long tasks are ≥ 50 ms).
-  await context.addInitScript(() => {
-    window.__longest = 0;
-    new PerformanceObserver((l) => {
-      for (const e of l.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
-    }).observe({ type: 'longtask', buffered: true });
-  });
+  await recordLongestTask(context);
   const { page, errors } = await openPage(context, server.url);
   page.setDefaultTimeout(4 * 60 * 60 * 1000);
   const t0 = Date.now();
@@ -58,7 +53,7 @@ try {
   console.log(`summary: ${(await page.textContent('#result-summary')).trim()}`);
   const rows = await page.$$eval('#result-table tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent.trim()).join(' | ')));
   for (const r of rows) console.log(`  ${r}`);
-  console.log(`longest main-thread task over the visit: ${(await page.evaluate(() => window.__longest)).toFixed(0)} ms (0: none over 50 ms)`);
+  console.log(`longest main-thread task over the visit: ${(await longestTask(page)).toFixed(0)} ms (0: none over 50 ms)`);
   if (errors.length) throw new Error(`console errors: ${errors.join('; ')}`);
 } finally {
   await browser.close();

@@ -106,6 +106,22 @@ export function setUp(roots = { '/': distDir }, browserOptions = {}) {
   return env;
 }
 
+/**
+ * Records in `window.__longest` the longest task the page's thread runs over the whole visit
+ * (Long Tasks API: tasks of 50 ms or more); read it with {@link longestTask}.
+ */
+export async function recordLongestTask(context) {
+  await context.addInitScript(() => {
+    window.__longest = 0;
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+/** The longest task (ms) on `page`'s thread so far, as recorded by {@link recordLongestTask}. */
+export const longestTask = (page) => page.evaluate(() => window.__longest);
+
 /** Opens `url` in a fresh page that records console errors, returns { page, errors }. */
 export async function openPage(browser, url) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, screenshot, distDir, repoRoot } from './harness.mjs';
+import { startServer, launchBrowser, openPage, screenshot, distDir, repoRoot, recordLongestTask, longestTask } from './harness.mjs';
 
 const fixtures = path.join(repoRoot, 'models', 'fixtures');
 const planted = fs.readFileSync(path.join(fixtures, 'tiny-llama-planted.jsonl'), 'utf8');
@@ -18,12 +18,7 @@ async function fitPlanted(isolated) {
   const browser = await launchBrowser({ webgpu: false });
   try {
     const context = await browser.newContext();
-    await context.addInitScript(() => {
-      window.__longest = 0;
-      new PerformanceObserver((l) => {
-        for (const e of l.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
-      }).observe({ entryTypes: ['longtask'] });
-    });
+    await recordLongestTask(context);
     const { page, errors } = await openPage(context, `${server.url}?model=fixtures/tiny-llama/`);
     await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.model));
     assert.equal(await page.getAttribute('body', 'data-model'), 'ready', await page.textContent('main'));
@@ -46,7 +41,7 @@ async function fitPlanted(isolated) {
     return {
       threads, cores, result, errors,
       isolated: await page.evaluate(() => self.crossOriginIsolated),
-      longest: await page.evaluate(() => window.__longest),
+      longest: await longestTask(page),
     };
   } finally {
     await browser.close();
