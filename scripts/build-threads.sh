@@ -15,7 +15,12 @@ dist=${1:-dist}
 # A pinned nightly, so that a later one cannot change what builds (THREADS_TOOLCHAIN overrides).
 toolchain=${THREADS_TOOLCHAIN:-nightly-2026-05-20}
 [ -f "$dist/activscalar-worker.js" ] || { echo "[threads] $dist has no built site: run trunk build --release first" >&2; exit 1; }
-rustup toolchain install "$toolchain" --profile minimal --component rust-src >/dev/null
+if ! rustup toolchain install "$toolchain" --profile minimal --component rust-src >/dev/null; then
+  # Offline: an installed nightly with rust-src will do (said, since it may differ).
+  toolchain=nightly
+  echo "[threads] could not install the pinned toolchain; trying the installed $(rustc +nightly -V)" >&2
+  rustup component add --toolchain nightly rust-src >/dev/null
+fi
 target=target/threads
 # +atomics and a shared, imported memory (its thread-local storage exported for wasm-bindgen's
 # thread start-up); 4 GiB, the most wasm32 addresses, for the model's weights.
