@@ -36,5 +36,20 @@ async function chooseModule() {
   return there ? THREADED : STANDARD;
 }
 
-const { default: init } = await import(await chooseModule());
-await init();
+// A threaded module that cannot start (no shared memory of its size on this device, say) leaves
+// the standard one, not a dead worker.
+async function start() {
+  if ((await chooseModule()) === THREADED) {
+    try {
+      const { default: init } = await import(THREADED);
+      await init();
+      return;
+    } catch (e) {
+      console.warn('the multi-threaded worker did not start; starting the standard one:', e);
+    }
+  }
+  const { default: init } = await import(STANDARD);
+  await init();
+}
+
+await start();

@@ -71,3 +71,22 @@ test('cross-origin isolated without WebGPU, the page fits on the multi-threaded 
   assert.equal(mt.result.best_step, st.result.best_step);
   assert.ok(mt.longest < 200, `the page's thread was blocked for ${mt.longest} ms`);
 });
+
+test('a threaded module that cannot start leaves the standard worker, not a dead page', {
+  skip: !built && 'the multi-threaded worker is not built (scripts/build-threads.sh)',
+}, async () => {
+  // Its glue loads but its WebAssembly is missing, as on a broken deploy.
+  const server = await startServer({ '/': distDir, '/fixtures/': fixtures, '/activscalar-worker-mt_bg.wasm': 404 }, { isolated: true });
+  const browser = await launchBrowser({ webgpu: false });
+  try {
+    const { page, errors } = await openPage(browser, `${server.url}?model=fixtures/tiny-llama/`);
+    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.model));
+    assert.equal(await page.getAttribute('body', 'data-model'), 'ready', await page.textContent('main'));
+    assert.equal(await page.getAttribute('#cpu-threads', 'data-threads'), '1');
+    assert.ok(server.requests.includes('/activscalar-worker-mt_bg.wasm'), 'the threaded module was tried');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
