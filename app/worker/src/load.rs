@@ -25,22 +25,6 @@ fn loading(what: impl Into<String>, fraction: Option<f64>) {
     });
 }
 
-/// The page's view of an engine (the self-test is run by [`Session::start`]).
-fn engine_report(
-    e: &Engine,
-    cpu_threads: usize,
-    self_test: Result<engine::SelfTest, String>,
-) -> EngineReport {
-    EngineReport {
-        kind: e.kind,
-        cpu_threads,
-        fallback_reason: e.fallback_reason.clone(),
-        limits: e.gpu.as_ref().map(|g| g.limits.clone()),
-        f16: e.supports(WeightPrecision::F16),
-        self_test,
-    }
-}
-
 /// The page's view of a loaded model.
 pub fn card(m: &LoadedModel, engine: &Engine) -> ModelCard {
     ModelCard {
@@ -51,15 +35,27 @@ pub fn card(m: &LoadedModel, engine: &Engine) -> ModelCard {
 }
 
 impl Session {
+    /// The page's view of an engine (the self-test is run by [`Session::start`]).
+    fn engine_report(
+        &self,
+        e: &Engine,
+        self_test: Result<engine::SelfTest, String>,
+    ) -> EngineReport {
+        EngineReport {
+            kind: e.kind,
+            cpu_threads: self.cpu_threads.get(),
+            fallback_reason: e.fallback_reason.clone(),
+            limits: e.gpu.as_ref().map(|g| g.limits.clone()),
+            f16: e.supports(WeightPrecision::F16),
+            self_test,
+        }
+    }
+
     /// Starts WebGPU (else the CPU) and runs the autodiff + Adam self-test on it.
     pub(super) async fn start(self: Rc<Self>) {
         let engine = Engine::gpu_or_cpu().await;
         let test = engine::self_test(&engine.device).await;
-        post(&Event::Engine(engine_report(
-            &engine,
-            self.cpu_threads.get(),
-            test,
-        )));
+        post(&Event::Engine(self.engine_report(&engine, test)));
         *self.engine.borrow_mut() = Some(Rc::new(engine));
     }
 
@@ -223,11 +219,7 @@ impl Session {
             WeightPrecision::F32
         };
         let test = engine::self_test(&engine.device).await;
-        post(&Event::Engine(engine_report(
-            &engine,
-            self.cpu_threads.get(),
-            test,
-        )));
+        post(&Event::Engine(self.engine_report(&engine, test)));
         *self.engine.borrow_mut() = Some(engine.clone());
         let mut phases = Vec::new();
         let m = Rc::new(upload(&files, &engine, precision, &mut phases).await?);

@@ -18,7 +18,7 @@ pub async fn start_pool() -> usize {
     let threads = pool_size(cores);
     match wasm_bindgen_futures::JsFuture::from(wasm_bindgen_rayon::init_thread_pool(threads)).await
     {
-        Ok(_) => rayon_threads(),
+        Ok(_) => rayon::current_num_threads(),
         Err(e) => {
             // rayon then runs every kernel on this thread: slower, never wrong.
             web_sys::console::error_2(&"the CPU thread pool did not start:".into(), &e);
@@ -44,9 +44,4 @@ const MAX_THREADS: usize = 16;
 fn pool_size(cores: usize) -> usize {
     let threads = if cores > 2 { cores - 1 } else { cores };
     threads.clamp(1, MAX_THREADS)
-}
-
-#[cfg(target_feature = "atomics")]
-fn rayon_threads() -> usize {
-    rayon::current_num_threads()
 }
