@@ -54,22 +54,25 @@ pub fn batch_loss(
         Vec::new(),
     );
     let add = |acc: Option<Tensor<1>>, t: Tensor<1>| Some(acc.map_or(t.clone(), |a| a + t));
-    for &beta in o.directions.betas() {
-        let mut beta_lds = Vec::with_capacity(groups.len());
-        for g in groups {
-            let share = g.len() as f64 / n as f64;
-            let hooks = iv.hooks(beta).at_positions(g.positions.clone());
-            let logits = model.logits_last(&g.tokens, Some(&hooks))?;
+    let betas = o.directions.betas();
+    let beta_rows: Vec<f32> = betas.iter().map(|&b| b as f32).collect();
+    let mut beta_lds = vec![Vec::with_capacity(groups.len()); betas.len()];
+    for g in groups {
+        let (m, share) = (g.len(), g.len() as f64 / n as f64);
+        // Both directions in one forward pass; rows [i·m, (i+1)·m) are β = betas[i].
+        let all = iv.logits_at(model, &g.tokens, g.positions.clone(), &beta_rows)?;
+        for (i, &beta) in betas.iter().enumerate() {
+            let logits = all.clone().narrow(0, i * m, m);
             let e =
                 effectiveness(o.effectiveness, logits.clone(), &g.targets, beta, o.margin) * share;
             let f = kl_non_answer(logits.clone(), &g.targets).mean() * share;
-            beta_lds.push(logit_diff(logits.inner(), &g.targets));
+            beta_lds[i].push(logit_diff(logits.inner(), &g.targets));
             total = add(total, e.clone() + f.clone() * o.lambda_f);
             eff = add(eff, e.inner());
             faith = add(faith, f.inner());
         }
-        lds.push(Tensor::cat(beta_lds, 0));
     }
+    lds.extend(beta_lds.into_iter().map(|l| Tensor::cat(l, 0)));
     let l1 = iv.l1();
     let mut total = total.expect("at least one direction and one group");
     if o.l1_mode == L1Mode::Loss {

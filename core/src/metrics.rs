@@ -78,8 +78,8 @@ pub async fn evaluate_groups(
     Ok(columns.metrics())
 }
 
-/// Last-position logits of `tokens` at β = +1 then β = −1 (after the base model, β = 0, when
-/// `with_base`), each copy of the prompts one block of rows of a single forward pass.
+/// θ's last-position logits at β = +1 and −1 (after the base model's, β = 0, when `with_base`),
+/// as one forward pass.
 fn both_directions(
     model: &Model,
     iv: &Intervention,
@@ -92,15 +92,7 @@ fn both_directions(
     } else {
         &[1.0, -1.0]
     };
-    let per_prompt: Vec<f32> = betas
-        .iter()
-        .flat_map(|&b| std::iter::repeat_n(b, tokens.len()))
-        .collect();
-    let k = betas.len();
-    let hooks = iv
-        .hooks_with(Strength::per_prompt(&per_prompt, model.device()))
-        .at_positions(positions.map(|m| m.repeat_dim(0, k)));
-    model.logits_last(&tokens.repeated(k), Some(&hooks))
+    iv.logits_at(model, tokens, positions, betas)
 }
 
 /// Per prompt: base LD, then (LD, KL, other-mass change) at β = +1 and at β = −1.

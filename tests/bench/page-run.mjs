@@ -4,8 +4,9 @@
 // budget changed, `--steps N`, so that a run on a slow backend ends: a default fit's 100 steps
 // are then N steps' time × 100 / N). Prints the time to the model, the task check, the fit's
 // training (as the result records it) and the whole Run (training + evaluation), then the
-// result's table as the page shows it.
-//   node tests/bench/page-run.mjs [--task ccc|ioi] [--steps N] [--webgpu]
+// result's table as the page shows it. `--no-check` skips the explicit task check (Run then
+// prepares the task itself), which on an emulated GPU costs minutes of its own.
+//   node tests/bench/page-run.mjs [--task ccc|ioi] [--steps N] [--webgpu] [--no-check]
 import { launchBrowser, startServer, distDir, openPage, recordLongestTask, longestTask } from '../browser/harness.mjs';
 
 const arg = (name, dflt) => {
@@ -15,6 +16,7 @@ const arg = (name, dflt) => {
 const task = arg('--task', 'ccc');
 const steps = arg('--steps', null);
 const webgpu = process.argv.includes('--webgpu');
+const check = !process.argv.includes('--no-check');
 const server = await startServer({ '/': distDir });
 const browser = await launchBrowser({ webgpu });
 try {
@@ -37,9 +39,11 @@ try {
   console.log(`model ready: ${since(t0)} s`);
   await page.selectOption('#task-kind', task);
   let t = Date.now();
-  await page.click('#check-task');
-  await wait('data-task');
-  console.log(`task check: ${since(t)} s — ${(await page.textContent('#task-check')).trim().slice(0, 300)}`);
+  if (check) {
+    await page.click('#check-task');
+    await wait('data-task');
+    console.log(`task check: ${since(t)} s — ${(await page.textContent('#task-check')).trim().slice(0, 300)}`);
+  }
   if (steps) {
     await page.fill('#steps', steps);
     await page.dispatchEvent('#steps', 'change');
@@ -47,6 +51,14 @@ try {
   t = Date.now();
   await page.click('#run-fit');
   await page.waitForFunction(() => document.body.dataset.fit === 'running');
+  // The page's own account of the Run, on stderr whenever it changes (a run on an emulated GPU
+  // takes many minutes per phase).
+  let said = '';
+  while (!['ready', 'done', 'error'].includes(await page.getAttribute('body', 'data-fit'))) {
+    const status = (await page.textContent('#fit-status')).trim();
+    if (status !== said) console.error(`[${since(t)} s] ${(said = status)}`);
+    await page.waitForTimeout(5000);
+  }
   await wait('data-fit');
   const total = since(t);
   console.log(`Run (training + evaluation): ${total} s`);
