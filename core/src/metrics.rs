@@ -11,7 +11,7 @@ pub use crate::groups::batches_by_length;
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
 use crate::groups::{LengthGroup, tokens_of};
-use crate::interventions::{self, Intervention, Strength};
+use crate::interventions::{self, Intervention};
 use crate::models::{Model, TokenBatch};
 use crate::objective::{Targets, kl_non_answer, logit_diff, other_mass};
 use crate::tasks::Example;
@@ -315,14 +315,8 @@ pub async fn beta_curve(
         let per_pass = (CURVE_ROWS / n).max(1);
         for (chunk_at, chunk) in betas.chunks(per_pass).enumerate() {
             let k = chunk.len();
-            let b: Vec<f32> = chunk
-                .iter()
-                .flat_map(|&b| std::iter::repeat_n(b as f32, n))
-                .collect();
-            let hooks = iv
-                .hooks_with(Strength::per_prompt(&b, device))
-                .at_positions(map.clone().map(|m| m.repeat_dim(0, k)));
-            let logits = model.logits_last(&tokens.repeated(k), Some(&hooks))?;
+            let b: Vec<f32> = chunk.iter().map(|&b| b as f32).collect();
+            let logits = iv.logits_at(model, &tokens, map.clone(), &b)?;
             let index = |f: fn(&Example) -> u32| {
                 let all: Vec<i64> = (0..k)
                     .flat_map(|_| batch.iter().map(move |e| f(e) as i64))
