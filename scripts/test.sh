@@ -7,6 +7,15 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 step() { printf '\n==> [%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
+# A clean run builds about 6 GB (native tests, the wasm site, the threaded worker); say so up
+# front rather than failing half an hour in with "No space left on device".
+free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')
+echo "free disk here: $((free_kb / 1024 / 1024)) GiB (a clean run needs about 7)"
+[ "$free_kb" -ge $((7 * 1024 * 1024)) ] || echo "warning: under 7 GiB free; the build may run out of disk" >&2
+# Incremental compilation only pays when the same build is repeated; in a run from a clean tree
+# its caches are about 0.8 GB of extra writes (set CARGO_INCREMENTAL=1 to keep them).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 step "tools and default model"
 bash scripts/install-tools.sh
 bash scripts/fetch-model.sh
