@@ -23,15 +23,38 @@ if (self.navigator.gpu && self.GPUAdapter && self.GPUDevice) {
   };
 }
 
+// The backend the user chose (the page passes it as `?backend=`): `auto` takes WebGPU only on a
+// hardware adapter, since a software one (SwiftShader, lavapipe: `isFallbackAdapter`) runs every
+// kernel on the CPU, tens of times slower than the page's own CPU path (docs/BENCHMARKS.md);
+// `webgpu` takes any adapter; `cpu` none. An adapter not taken is hidden from the module (the
+// browser then answers that it has none) and the reason is left for it in
+// `self.activscalarCpuReason`, which it shows instead of its own.
+const CHOICE = new URL(self.location.href).searchParams.get('backend') || 'auto';
+async function gpuAdapter() {
+  if (!self.navigator.gpu) return null;
+  const adapter = await self.navigator.gpu.requestAdapter().catch(() => null);
+  if (!adapter || CHOICE === 'webgpu') return adapter;
+  let reason = null;
+  if (CHOICE === 'cpu') {
+    reason = 'running on the CPU, as chosen in Run on';
+  } else if (adapter.info && adapter.info.isFallbackAdapter) {
+    const name = [adapter.info.vendor, adapter.info.architecture].filter(Boolean).join(' ') || 'unnamed';
+    reason = `this browser's only WebGPU adapter (${name}) is a software one: it runs on the CPU, far slower than the page's own CPU path, which runs instead (pick "WebGPU, even a software adapter" in Run on to use the adapter anyway)`;
+  }
+  if (!reason) return adapter;
+  self.activscalarCpuReason = reason;
+  self.navigator.gpu.requestAdapter = async () => null;
+  return null;
+}
+
 // Which module: the standard one (WebGPU, else the CPU on this one thread), or — where the site
 // has it (scripts/build-threads.sh), the page is cross-origin isolated (shared memory needs it)
-// and there is no WebGPU adapter — the multi-threaded CPU module, which has no WebGPU backend.
+// and no WebGPU adapter is taken — the multi-threaded CPU module, which has no WebGPU backend.
 const STANDARD = './activscalar-worker.js';
 const THREADED = './activscalar-worker-mt.js';
 async function chooseModule() {
-  if (!self.crossOriginIsolated) return STANDARD;
-  const adapter = self.navigator.gpu ? await self.navigator.gpu.requestAdapter().catch(() => null) : null;
-  if (adapter) return STANDARD;
+  const adapter = await gpuAdapter();
+  if (!self.crossOriginIsolated || adapter) return STANDARD;
   const there = await fetch(THREADED, { method: 'HEAD' }).then((r) => r.ok, () => false);
   return there ? THREADED : STANDARD;
 }

@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
+use activscalar_types::engine::BackendChoice;
 use activscalar_types::protocol::{Event, Request};
 
 /// The worker's entry script, beside the page (`www/worker.js`).
@@ -20,13 +21,19 @@ pub struct Client {
 }
 
 impl Client {
-    /// Starts the worker; `on_event` receives every event it sends.
-    pub fn spawn(on_event: impl Fn(Event) + 'static) -> Result<Client, String> {
+    /// Starts the worker on the `backend` the user chose; `on_event` receives every event it
+    /// sends.
+    pub fn spawn(
+        backend: BackendChoice,
+        on_event: impl Fn(Event) + 'static,
+    ) -> Result<Client, String> {
         let err = |e: JsValue| crate::js::js_err(e);
         let opts = web_sys::WorkerOptions::new();
         opts.set_type(web_sys::WorkerType::Module);
         opts.set_name("activscalar-model");
-        let url = crate::browser::absolute_url(WORKER_SCRIPT);
+        // The entry script reads the choice from its own address, before any module starts.
+        let url =
+            crate::browser::absolute_url(&format!("{WORKER_SCRIPT}?backend={}", backend.as_str()));
         let worker = web_sys::Worker::new_with_options(&url, &opts).map_err(err)?;
         let client = Client {
             worker: worker.clone(),

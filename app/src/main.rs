@@ -3,6 +3,7 @@
 //! and does all the computing; they talk in `activscalar_types::protocol`'s messages. This
 //! module links no tensor library, so the page starts at once and its thread never computes.
 
+mod backend;
 mod browser;
 mod client;
 mod controller;

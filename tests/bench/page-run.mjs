@@ -6,7 +6,9 @@
 // training (as the result records it) and the whole Run (training + evaluation), then the
 // result's table as the page shows it. `--no-check` skips the explicit task check (Run then
 // prepares the task itself), which on an emulated GPU costs minutes of its own.
-//   node tests/bench/page-run.mjs [--task ccc|ioi] [--steps N] [--webgpu] [--no-check]
+// `--conflicts N` (CCC) and `--ioi-rows N` (IOI) set the task's size as its fields on the page do.
+//   node tests/bench/page-run.mjs [--task ccc|ioi] [--conflicts N] [--ioi-rows N] [--steps N]
+//                                 [--webgpu] [--no-check]
 import { launchBrowser, startServer, distDir, openPage, recordLongestTask, longestTask } from '../browser/harness.mjs';
 
 const arg = (name, dflt) => {
@@ -15,6 +17,8 @@ const arg = (name, dflt) => {
 };
 const task = arg('--task', 'ccc');
 const steps = arg('--steps', null);
+const conflicts = arg('--conflicts', null);
+const ioiRows = arg('--ioi-rows', null);
 const webgpu = process.argv.includes('--webgpu');
 const check = !process.argv.includes('--no-check');
 const server = await startServer({ '/': distDir });
@@ -38,16 +42,19 @@ try {
   await wait('data-model');
   console.log(`model ready: ${since(t0)} s`);
   await page.selectOption('#task-kind', task);
+  const setNumber = async (selector, value) => {
+    await page.fill(selector, value);
+    await page.dispatchEvent(selector, 'change');
+  };
+  if (conflicts) await setNumber('#ccc-conflicts', conflicts);
+  if (ioiRows) await setNumber('#ioi-rows', ioiRows);
   let t = Date.now();
   if (check) {
     await page.click('#check-task');
     await wait('data-task');
     console.log(`task check: ${since(t)} s — ${(await page.textContent('#task-check')).trim().slice(0, 300)}`);
   }
-  if (steps) {
-    await page.fill('#steps', steps);
-    await page.dispatchEvent('#steps', 'change');
-  }
+  if (steps) await setNumber('#steps', steps);
   t = Date.now();
   await page.click('#run-fit');
   await page.waitForFunction(() => document.body.dataset.fit === 'running');

@@ -70,8 +70,15 @@ export async function startServer(roots = { '/': distDir }, { isolated = false, 
   return { url: `http://127.0.0.1:${bound}/`, requests, close: () => new Promise((r) => server.close(r)) };
 }
 
-/** Headless Debian Chromium with WebGPU enabled (SwiftShader when there is no GPU). */
-export async function launchBrowser({ webgpu = true } = {}) {
+/**
+ * Headless Debian Chromium with WebGPU enabled (SwiftShader when there is no GPU).
+ *
+ * With WebGPU, every page of the browser asks for it by the page's own setting (Engine → "Run
+ * on", saved in localStorage), since the page by default keeps off a software adapter such as
+ * SwiftShader: these tests exercise the WebGPU backend on the emulator. `backend: 'auto'` (or
+ * 'cpu') sets that choice instead; `backend: null` leaves the page's default.
+ */
+export async function launchBrowser({ webgpu = true, backend = webgpu ? 'webgpu' : null } = {}) {
   const args = [
     '--no-sandbox',
     '--disable-background-networking',
@@ -82,11 +89,21 @@ export async function launchBrowser({ webgpu = true } = {}) {
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader');
   else args.push('--disable-webgpu', '--disable-gpu');
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args,
   });
+  if (backend) {
+    // browser.newPage makes its context through newContext, so both get the setting.
+    const newContext = browser.newContext.bind(browser);
+    browser.newContext = async (options) => {
+      const context = await newContext(options);
+      await context.addInitScript((choice) => localStorage.setItem('activscalar.backend', choice), backend);
+      return context;
+    };
+  }
+  return browser;
 }
 
 /**

@@ -38,3 +38,34 @@ test('without WebGPU the page falls back to the CPU with a visible notice', asyn
     await noGpu.close();
   }
 });
+
+test('by default the page keeps off a software WebGPU adapter; the Engine card switches', async () => {
+  // The page's own default (no saved choice): SwiftShader is a software adapter.
+  const browser = await launchBrowser({ webgpu: true, backend: null });
+  try {
+    const { page, errors } = await openPage(browser, env.server.url);
+    await page.waitForSelector('body[data-backend]', { timeout: 180_000 });
+    assert.equal(await page.getAttribute('body', 'data-backend'), 'cpu');
+    assert.equal(await page.getAttribute('#backend-choice', 'data-choice'), 'auto');
+    assert.match(await page.textContent('.notice'), /software one.*google swiftshader|google swiftshader.*software one/s);
+    assert.equal(await page.getAttribute('#selftest', 'data-ok'), 'true');
+    await screenshot(page, 'engine-software-adapter');
+    // Asking for WebGPU anyway is saved and reloads the page onto it.
+    await Promise.all([page.waitForNavigation(), page.selectOption('#backend-choice', 'webgpu')]);
+    await page.waitForSelector('body[data-backend]', { timeout: 180_000 });
+    assert.equal(await page.getAttribute('body', 'data-backend'), 'webgpu');
+    assert.equal(await page.getAttribute('#backend-choice', 'data-choice'), 'webgpu');
+    assert.equal(await page.getAttribute('#selftest', 'data-ok'), 'true');
+    // `?backend=cpu` wins over the saved choice for that visit; an unknown name is ignored.
+    await page.goto(`${env.server.url}?backend=cpu`);
+    await page.waitForSelector('body[data-backend]', { timeout: 180_000 });
+    assert.equal(await page.getAttribute('body', 'data-backend'), 'cpu');
+    assert.match(await page.textContent('.notice'), /as chosen/);
+    await page.goto(`${env.server.url}?backend=quantum`);
+    await page.waitForSelector('body[data-backend]', { timeout: 180_000 });
+    assert.equal(await page.getAttribute('body', 'data-backend'), 'webgpu');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});

@@ -92,3 +92,25 @@ test('a threaded module that cannot start leaves the standard worker, not a dead
     await server.close();
   }
 });
+
+test('a software WebGPU adapter counts as none: the isolated page takes the threaded CPU worker', {
+  skip: !built && 'the multi-threaded worker is not built (scripts/build-threads.sh)',
+}, async () => {
+  // SwiftShader's WebGPU, and the page's default choice (no saved one).
+  const server = await startServer({ '/': distDir, '/fixtures/': fixtures }, { isolated: true });
+  const browser = await launchBrowser({ webgpu: true, backend: null });
+  try {
+    const { page, errors } = await openPage(browser, `${server.url}?model=fixtures/tiny-llama/`);
+    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.model));
+    assert.equal(await page.getAttribute('body', 'data-model'), 'ready', await page.textContent('main'));
+    assert.equal(await page.getAttribute('body', 'data-backend'), 'cpu');
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    const threads = Number(await page.getAttribute('#cpu-threads', 'data-threads'));
+    assert.equal(threads > 1, cores > 1, `${threads} threads on ${cores} cores`);
+    assert.match(await page.textContent('.notice'), /software one/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});

@@ -74,7 +74,7 @@ impl Controller {
                 |b| hub::check_base(&b),
             )),
         };
-        match Client::spawn(move |ev| c.apply(ev)) {
+        match Client::spawn(crate::backend::chosen(), move |ev| c.apply(ev)) {
             Ok(client) => {
                 client.send(&Request::Start);
                 c.client.set_value(Some(client));

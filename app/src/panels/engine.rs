@@ -1,7 +1,7 @@
-//! Which backend the model worker runs on (WebGPU, else the CPU with the reason), the GPU's
-//! limits, and the autodiff + Adam self-test.
+//! Which backend the model worker runs on (WebGPU, else the CPU with the reason) and which
+//! one the user asks for, the GPU's limits, and the autodiff + Adam self-test.
 
-use activscalar_types::engine::{GpuLimits, SelfTest};
+use activscalar_types::engine::{BackendChoice, GpuLimits, SelfTest};
 use leptos::prelude::*;
 
 use crate::controller::use_controller;
@@ -17,12 +17,41 @@ pub fn EngineStatus() -> impl IntoView {
             <h2>"Engine"</h2>
             <p>"Backend: " <strong id="backend">{backend}</strong>
                 <span class="hint">" (in a Web Worker: the page stays responsive while it computes)"</span></p>
+            <BackendChooser/>
             {move || engine.with(|e| e.as_ref().and_then(|e| e.fallback_reason.clone()))
                 .map(|why| view! { <p class="notice" role="status">{why}</p> })}
             {move || engine.with(|e| e.as_ref().map(|e| e.cpu_threads)).map(threads_view)}
             {move || engine.with(|e| e.as_ref().and_then(|e| e.limits.clone())).map(limits_view)}
             {move || engine.with(|e| e.as_ref().map(|e| e.self_test.clone())).map(self_test_view)}
         </section>
+    }
+}
+
+/// Which backend the user asks for; a change is saved in this browser and reloads the page.
+#[component]
+fn BackendChooser() -> impl IntoView {
+    let current = crate::backend::chosen();
+    let options = BackendChoice::ALL
+        .into_iter()
+        .map(|c| {
+            let selected = c == current;
+            view! { <option value=c.as_str() selected=selected>{c.label()}</option> }
+        })
+        .collect_view();
+    view! {
+        <p class="row">
+            <label>"Run on "
+                <select id="backend-choice" data-choice=current.as_str()
+                    on:change=move |ev| {
+                        if let Some(c) = BackendChoice::parse(&event_target_value(&ev)) {
+                            crate::backend::choose(c);
+                        }
+                    }>
+                    {options}
+                </select>
+            </label>
+            <span class="hint">" (a change reloads the page)"</span>
+        </p>
     }
 }
 

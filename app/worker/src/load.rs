@@ -25,6 +25,14 @@ fn loading(what: impl Into<String>, fraction: Option<f64>) {
     });
 }
 
+/// Why the worker's entry script (`www/worker.js`) kept it off WebGPU — the user's choice, or a
+/// software adapter — when it did.
+fn chosen_cpu_reason() -> Option<String> {
+    js_sys::Reflect::get(&js_sys::global(), &"activscalarCpuReason".into())
+        .ok()?
+        .as_string()
+}
+
 /// The page's view of a loaded model.
 pub fn card(m: &LoadedModel, engine: &Engine) -> ModelCard {
     ModelCard {
@@ -53,7 +61,12 @@ impl Session {
 
     /// Starts WebGPU (else the CPU) and runs the autodiff + Adam self-test on it.
     pub(super) async fn start(self: Rc<Self>) {
-        let engine = Engine::gpu_or_cpu().await;
+        let mut engine = Engine::gpu_or_cpu().await;
+        if engine.kind == BackendKind::Cpu
+            && let Some(why) = chosen_cpu_reason()
+        {
+            engine.fallback_reason = Some(why);
+        }
         let test = engine::self_test(&engine.device).await;
         post(&Event::Engine(self.engine_report(&engine, test)));
         *self.engine.borrow_mut() = Some(Rc::new(engine));

@@ -27,6 +27,52 @@ impl BackendKind {
     }
 }
 
+/// Which backend the page asks for: WebGPU unless the browser's only adapter is a software
+/// one (which runs on the CPU, far slower there than the page's own CPU path), or either one
+/// by the user's choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BackendChoice {
+    /// WebGPU on a hardware adapter, else the CPU.
+    #[default]
+    Auto,
+    /// WebGPU on any adapter, software ones included (else the CPU).
+    WebGpu,
+    /// The CPU, even where WebGPU is available.
+    Cpu,
+}
+
+impl BackendChoice {
+    /// Every choice, in the order the page lists them.
+    pub const ALL: [BackendChoice; 3] = [
+        BackendChoice::Auto,
+        BackendChoice::WebGpu,
+        BackendChoice::Cpu,
+    ];
+
+    /// The name in the page's address (`?backend=`) and storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::WebGpu => "webgpu",
+            BackendChoice::Cpu => "cpu",
+        }
+    }
+
+    /// The choice named `s` ([`BackendChoice::as_str`]); anything else is `None`.
+    pub fn parse(s: &str) -> Option<BackendChoice> {
+        BackendChoice::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// What the page's chooser shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "WebGPU on a GPU, else the CPU",
+            BackendChoice::WebGpu => "WebGPU, even a software adapter",
+            BackendChoice::Cpu => "the CPU",
+        }
+    }
+}
+
 /// What one GPU buffer may hold on this device (WebGPU states no total memory, only these).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GpuLimits {
@@ -125,4 +171,19 @@ pub struct SelfTest {
     pub loss_after: f32,
     /// The parameter after the step.
     pub x_after: Vec<f32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BackendChoice;
+
+    #[test]
+    fn backend_choice_names_round_trip_and_reject_others() {
+        for c in BackendChoice::ALL {
+            assert_eq!(BackendChoice::parse(c.as_str()), Some(c));
+        }
+        for bad in ["", "gpu", "WEBGPU", "cpu ", "javascript:alert(1)"] {
+            assert_eq!(BackendChoice::parse(bad), None, "{bad:?}");
+        }
+    }
 }
