@@ -1,6 +1,6 @@
 // A user's *Run* in the page, timed (docs/BENCHMARKS.md): headless Chromium on the page's CPU
-// backend (or SwiftShader's WebGPU with --webgpu) opens the explorer, loads the default model,
-// picks a built-in task and clicks Run with the page's default options (or only the step
+// backend (or WebGPU with --webgpu, chosen even on a software adapter such as SwiftShader)
+// opens the explorer, loads the default model, picks a built-in task and clicks Run with the page's default options (or only the step
 // budget changed, `--steps N`, so that a run on a slow backend ends: a default fit's 100 steps
 // are then N steps' time × 100 / N). Prints the time to the model, the task check, the fit's
 // training (as the result records it) and the whole Run (training + evaluation), then the
