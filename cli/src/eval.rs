@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use activscalar_core::evaluation::evaluate_splits;
 use activscalar_core::metrics::{Minimality, beta_curve, evaluate};
 use activscalar_core::readouts::beta_grid;
 use activscalar_core::result::{EVAL_BATCH, check_positions, intervention_for};
@@ -70,11 +71,18 @@ pub fn run(args: Args) -> Result<()> {
         None => {
             check_positions(&saved, &own)?;
             println!("task: {} ({})", saved.task.name(), own.summary());
-            let mut splits = vec![("train", eval(&own.train)?)];
-            if !own.validation.is_empty() {
-                splits.push(("val", eval(&own.validation)?));
-            }
-            splits.push(("test", eval(&own.test)?));
+            // Every split's prompts of one length in shared forward passes.
+            let all = pollster::block_on(evaluate_splits(
+                &m.model,
+                &iv,
+                (&own.train, None),
+                &own.validation,
+                &own.test,
+                &[],
+            ))?;
+            let mut splits = vec![("train", all.train)];
+            splits.extend(all.validation.map(|v| ("val", v)));
+            splits.push(("test", all.test));
             let rows: Vec<_> = splits.iter().map(|(n, s)| (*n, s)).collect();
             report::print_splits(&rows);
             own.test.clone()

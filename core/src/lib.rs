@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod engine;
+pub mod evaluation;
 pub use activscalar_formats::error;
 pub use activscalar_types::{export, permalink, readouts, rng, validate};
 pub mod fit;

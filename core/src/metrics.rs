@@ -10,9 +10,9 @@ pub use crate::groups::batches_by_length;
 
 use crate::engine::read_vec;
 use crate::error::{CoreError, Result};
-use crate::groups::{LengthGroup, tokens_of};
+use crate::groups::tokens_of;
 use crate::interventions::{self, Intervention};
-use crate::models::{Model, TokenBatch};
+use crate::models::Model;
 use crate::objective::{Targets, kl_non_answer, logit_diff, other_mass};
 use crate::tasks::Example;
 
@@ -33,7 +33,7 @@ pub async fn evaluate(
         let (base, plus, minus) = match iv {
             Some(iv) => {
                 let map = interventions::position_map(&batch, iv.dims.positions, device);
-                let logits = both_directions(model, iv, &tokens, map, true)?;
+                let logits = iv.logits_at(model, &tokens, map, &[0.0, 1.0, -1.0])?;
                 (
                     logits.clone().narrow(0, 0, n),
                     logits.clone().narrow(0, n, n),
@@ -57,51 +57,41 @@ pub async fn evaluate(
     Ok(columns.metrics())
 }
 
-/// Evaluates θ on prompts whose base-model outputs are already computed (a fit's training
-/// groups, [`Fitter::train_groups`](crate::fit::Fitter::train_groups)): one forward pass per
-/// group, the prompts twice (β = +1 and −1).
-pub async fn evaluate_groups(
-    model: &Model,
-    iv: &Intervention,
-    groups: &[&LengthGroup],
-) -> Result<SplitMetrics> {
-    let mut columns = Columns::default();
-    for g in groups {
-        let n = g.len();
-        let logits = both_directions(model, iv, &g.tokens, g.positions.clone(), false)?;
-        let (plus, minus) = (logits.clone().narrow(0, 0, n), logits.narrow(0, n, n));
-        let (base_ld, base_other) = (g.base_ld.clone(), g.base_other.clone());
-        columns
-            .add(&g.targets, base_ld, base_other, plus, minus)
-            .await?;
-    }
-    Ok(columns.metrics())
-}
-
-/// θ's last-position logits at β = +1 and −1 (after the base model's, β = 0, when `with_base`),
-/// as one forward pass.
-fn both_directions(
-    model: &Model,
-    iv: &Intervention,
-    tokens: &TokenBatch,
-    positions: Option<Tensor<3>>,
-    with_base: bool,
-) -> Result<Tensor<2>> {
-    let betas: &[f32] = if with_base {
-        &[0.0, 1.0, -1.0]
-    } else {
-        &[1.0, -1.0]
-    };
-    iv.logits_at(model, tokens, positions, betas)
-}
-
 /// Per prompt: base LD, then (LD, KL, other-mass change) at β = +1 and at β = −1.
 #[derive(Default)]
-struct Columns([Vec<f32>; 7]);
+pub(crate) struct Columns([Vec<f32>; Columns::COUNT]);
 
 impl Columns {
-    /// Appends the numbers of one batch, given its targets, the base model's LD and
-    /// other-answer mass, and the last-position logits at β = ±1.
+    /// Numbers per prompt.
+    pub(crate) const COUNT: usize = 7;
+
+    /// The [`Columns::COUNT`] columns of one batch (`[N]` each), given its targets, the base
+    /// model's LD and other-answer mass, and the last-position logits at β = ±1.
+    pub(crate) fn tensors(
+        targets: &Targets,
+        base_ld: Tensor<1>,
+        base_other: Tensor<1>,
+        plus: Tensor<2>,
+        minus: Tensor<2>,
+    ) -> Vec<Tensor<1>> {
+        let mut parts = vec![base_ld];
+        for logits in [plus, minus] {
+            parts.push(logit_diff(logits.clone(), targets));
+            parts.push(kl_non_answer(logits.clone(), targets));
+            parts.push(other_mass(logits, targets) - base_other.clone());
+        }
+        parts
+    }
+
+    /// Appends the host copy of one batch's [`Columns::tensors`] (`n` prompts, one column
+    /// after another).
+    pub(crate) fn push(&mut self, host: &[f32], n: usize) {
+        for (col, values) in self.0.iter_mut().zip(host.chunks(n)) {
+            col.extend_from_slice(values);
+        }
+    }
+
+    /// Appends the numbers of one batch (see [`Columns::tensors`]).
     async fn add(
         &mut self,
         targets: &Targets,
@@ -111,20 +101,13 @@ impl Columns {
         minus: Tensor<2>,
     ) -> Result<()> {
         let n = base_ld.dims()[0];
-        let mut parts = vec![base_ld];
-        for logits in [plus, minus] {
-            parts.push(logit_diff(logits.clone(), targets));
-            parts.push(kl_non_answer(logits.clone(), targets));
-            parts.push(other_mass(logits, targets) - base_other.clone());
-        }
-        let host = read(Tensor::cat(parts, 0)).await?;
-        for (col, values) in self.0.iter_mut().zip(host.chunks(n)) {
-            col.extend_from_slice(values);
-        }
+        let parts = Columns::tensors(targets, base_ld, base_other, plus, minus);
+        self.push(&read(Tensor::cat(parts, 0)).await?, n);
         Ok(())
     }
 
-    fn metrics(&self) -> SplitMetrics {
+    /// The split's metrics from every prompt's numbers.
+    pub(crate) fn metrics(&self) -> SplitMetrics {
         let cols = &self.0;
         let mean = |v: &[f32]| v.iter().map(|&x| x as f64).sum::<f64>() / v.len().max(1) as f64;
         let dir = |at: usize, beta: f64| {
@@ -150,7 +133,8 @@ impl Columns {
     }
 }
 
-async fn read(t: Tensor<1>) -> Result<Vec<f32>> {
+/// A 1-D tensor copied to the host.
+pub(crate) async fn read(t: Tensor<1>) -> Result<Vec<f32>> {
     read_vec(t).await.map_err(CoreError::Backend)
 }
 
@@ -176,7 +160,7 @@ pub fn largest_cells(iv: &Intervention, host: &[Vec<f32>], tau: f32, max: usize)
 /// What a forward pass costs per block beyond its prompts, in prompts' worth of work
 /// (packing each weight matrix on the CPU, dispatching kernels on a GPU). Measured on the CPU
 /// backend (docs/BENCHMARKS.md, W4).
-const PASS_OVERHEAD: usize = 16;
+pub(crate) const PASS_OVERHEAD: usize = 16;
 
 /// `order` (cells in order of `layer`, out of `layers` blocks) cut into forward passes of at
 /// most `max` cells over `n` prompts each. A cell joins the pass before it when running its
@@ -244,23 +228,10 @@ pub async fn site_effects(
             let mut hooks = iv
                 .hooks(1.0)
                 .at_positions(map.clone().map(|m| m.repeat_dim(0, k)));
-            // One keep-mask per (site, layer) that holds a cell of this pass.
-            let mut masks: Vec<((usize, usize), Vec<f32>)> = Vec::new();
-            for (j, &i) in pass.iter().enumerate() {
-                let key = site_layer(cells[i]);
-                let m = match masks.iter().position(|(k2, _)| *k2 == key) {
-                    Some(m) => m,
-                    None => {
-                        masks.push((key, vec![1.0; k * n * positions]));
-                        masks.len() - 1
-                    }
-                };
-                let p = cells[i] % positions;
-                for row in j * n..(j + 1) * n {
-                    masks[m].1[row * positions + p] = 0.0;
-                }
-            }
-            for ((site, layer), keep) in masks {
+            let left_out: Vec<(usize, usize, usize)> = (pass.iter().enumerate())
+                .map(|(j, &i)| (cells[i], j * n, n))
+                .collect();
+            for ((site, layer), keep) in keep_masks(&iv.dims, &left_out, k * n) {
                 let keep = Tensor::<1>::from_floats(keep.as_slice(), device).reshape([
                     k * n,
                     positions,
@@ -292,6 +263,31 @@ pub async fn site_effects(
         .zip(sums)
         .map(|(&cell, sum)| (cell, full - sum / total))
         .collect())
+}
+
+/// One keep-mask over keys (`rows × keys`, 0 where a copy leaves its cell's α out) per
+/// (site, layer) that holds a cell of `left_out`: (ActivScalar cell, first row, rows).
+pub(crate) fn keep_masks(
+    dims: &interventions::Dims,
+    left_out: &[(usize, usize, usize)],
+    rows: usize,
+) -> Vec<((usize, usize), Vec<f32>)> {
+    let (layers, keys) = (dims.layers, dims.positions);
+    let mut masks: Vec<((usize, usize), Vec<f32>)> = Vec::new();
+    for &(cell, first, n) in left_out {
+        let at = (cell / (layers * keys), (cell / keys) % layers);
+        let m = match masks.iter().position(|(k, _)| *k == at) {
+            Some(m) => m,
+            None => {
+                masks.push((at, vec![1.0; rows * keys]));
+                masks.len() - 1
+            }
+        };
+        for row in first..first + n {
+            masks[m].1[row * keys + cell % keys] = 0.0;
+        }
+    }
+    masks
 }
 
 /// Most prompts in one forward pass of [`beta_curve`] (β values × prompts).

@@ -6,14 +6,13 @@ pub use activscalar_types::result::{
 };
 
 use crate::error::Result;
+use crate::evaluation::evaluate_splits;
 use crate::fit::{FitOptions, Fitter, StepReport, StopReason};
 use crate::groups::LengthGroup;
 use crate::hooks::Site;
 use crate::interventions::Intervention;
 use crate::loaders::model_files::LoadedModel;
-use crate::metrics::{
-    EFFECT_CELLS, Minimality, SplitMetrics, evaluate, evaluate_groups, largest_cells, site_effects,
-};
+use crate::metrics::{EFFECT_CELLS, Minimality, SplitMetrics, largest_cells, site_effects};
 use crate::models::Model;
 use crate::tasks::{PreparedTask, TaskSpec, prepare};
 
@@ -101,22 +100,22 @@ pub async fn evaluate_fit(
     tau: f32,
     train: Option<&[&LengthGroup]>,
 ) -> Result<Evaluation> {
-    let train = match train {
-        Some(groups) => evaluate_groups(model, iv, groups).await?,
-        None => evaluate(model, Some(iv), &task.train, EVAL_BATCH).await?,
-    };
-    let validation = match task.validation.is_empty() {
-        true => None,
-        false => Some(evaluate(model, Some(iv), &task.validation, EVAL_BATCH).await?),
-    };
-    let test = evaluate(model, Some(iv), &task.test, EVAL_BATCH).await?;
     let cells = largest_cells(iv, host, tau, EFFECT_CELLS);
-    let effects = effects_of(model, iv, host, &cells, &task.test, test.plus.mean_ld).await?;
+    let (examples, groups) = (&task.train[..], train);
+    let m = evaluate_splits(
+        model,
+        iv,
+        (examples, groups),
+        &task.validation,
+        &task.test,
+        &cells,
+    )
+    .await?;
     Ok(Evaluation {
-        train,
-        validation,
-        test,
-        site_effects: effects,
+        train: m.train,
+        validation: m.validation,
+        test: m.test,
+        site_effects: described(iv, host, m.effects),
     })
 }
 
@@ -129,9 +128,14 @@ pub async fn effects_of(
     examples: &[crate::tasks::Example],
     full: f64,
 ) -> Result<Vec<SiteEffect>> {
-    let dims = iv.dims;
     let effects = site_effects(model, iv, cells, examples, full, EVAL_BATCH).await?;
-    Ok(effects
+    Ok(described(iv, host, effects))
+}
+
+/// (cell, effect) pairs as the result records them: hook, layer, site, position and α.
+fn described(iv: &Intervention, host: &[Vec<f32>], effects: Vec<(usize, f64)>) -> Vec<SiteEffect> {
+    let dims = iv.dims;
+    effects
         .into_iter()
         .map(|(cell, effect)| {
             let (s, layer, position) = (
@@ -149,7 +153,7 @@ pub async fn effects_of(
                 effect,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Evaluates a finished (or stopped) fit and assembles its result.

@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use activscalar_core::engine::read_vec;
+use activscalar_core::evaluation::evaluate_splits;
 use activscalar_core::fit::{FitOptions, Fitter, LengthGroup, batch_loss};
 use activscalar_core::interventions::{self, Dims, Intervention, Method};
-use activscalar_core::metrics::{evaluate, evaluate_groups, site_effects};
+use activscalar_core::metrics::{SplitMetrics, evaluate, site_effects};
 use activscalar_core::models::TokenBatch;
 use activscalar_core::objective::{Directions, Targets, effectiveness, kl_non_answer, logit_diff};
 use activscalar_core::rng::Rng;
@@ -487,30 +488,6 @@ fn the_batched_evaluation_equals_one_forward_pass_per_direction() {
                 "{method:?} {what}: batched {got}, plain {want}"
             );
         }
-        // The training split evaluated from a fit's groups (base outputs computed beforehand)
-        // measures the same numbers.
-        let refs: Vec<&Example> = ex.iter().collect();
-        let groups = LengthGroup::prepare(&m.model, &refs, iv.dims.positions).unwrap();
-        let group_refs: Vec<&LengthGroup> = groups.iter().collect();
-        let cached = pollster::block_on(evaluate_groups(&m.model, &iv, &group_refs)).unwrap();
-        assert_eq!(cached.n, metrics.n);
-        for (got, want, what) in [
-            (cached.plus.mean_ld, metrics.plus.mean_ld, "β = +1 LD"),
-            (cached.minus.mean_ld, metrics.minus.mean_ld, "β = −1 LD"),
-            (cached.plus.kl, metrics.plus.kl, "β = +1 KL"),
-            (cached.minus.kl, metrics.minus.kl, "β = −1 KL"),
-            (cached.base_mean_ld, metrics.base_mean_ld, "base LD"),
-            (
-                cached.minus.flip_accuracy,
-                metrics.minus.flip_accuracy,
-                "β = −1 flips",
-            ),
-        ] {
-            assert!(
-                (got - want).abs() < 1e-5,
-                "{method:?} {what}: from the fit's groups {got}, from the prompts {want}"
-            );
-        }
     }
 }
 
@@ -537,6 +514,111 @@ fn batched_site_effects_equal_zeroing_each_cell_alone() {
             (effect - want).abs() < 1e-4,
             "cell {cell}: batched {effect}, alone {want}"
         );
+    }
+}
+
+/// Whether two measurements of a split agree (to float error: the batches differ).
+fn assert_same_split(got: &SplitMetrics, want: &SplitMetrics, what: &str) {
+    assert_eq!(got.n, want.n, "{what}: prompts");
+    for (g, w, name) in [
+        (got.base_mean_ld, want.base_mean_ld, "base LD"),
+        (got.base_accuracy, want.base_accuracy, "base accuracy"),
+        (got.plus.mean_ld, want.plus.mean_ld, "β = +1 LD"),
+        (got.minus.mean_ld, want.minus.mean_ld, "β = −1 LD"),
+        (got.plus.kl, want.plus.kl, "β = +1 KL"),
+        (got.minus.kl, want.minus.kl, "β = −1 KL"),
+        (
+            got.plus.flip_accuracy,
+            want.plus.flip_accuracy,
+            "β = +1 flips",
+        ),
+        (
+            got.minus.flip_accuracy,
+            want.minus.flip_accuracy,
+            "β = −1 flips",
+        ),
+        (
+            got.minus.other_mass_change,
+            want.minus.other_mass_change,
+            "β = −1 other mass",
+        ),
+    ] {
+        assert!(
+            (g - w).abs() < 1e-4,
+            "{what} {name}: shared passes {g}, alone {w}"
+        );
+    }
+}
+
+/// A fit's evaluation runs every split's prompts of one length, and the effect copies of the
+/// low cells, in shared forward passes: it measures what evaluating each split alone and each
+/// cell's effect alone does — with the training split's base outputs from the fit's groups or
+/// computed afresh, role-keyed prompts next to positional ones of the same length, and cells
+/// measured in the shared passes as well as from their own block.
+#[test]
+fn an_evaluation_in_shared_passes_measures_what_each_split_and_cell_alone_does() {
+    let m = tiny();
+    let device = m.model.device();
+    let keyed = |lists: &[Vec<u32>], seed| with_answers(keyed_examples(lists, seed));
+    // Lengths 4, 5 and 6; at length 5 keyed and positional prompts share a pass.
+    let train = keyed(
+        &[
+            vec![0, 1, 3, 4],
+            vec![0, 1, 2, 2, 3, 4],
+            vec![0, 1, 2, 2, 4],
+            vec![0, 1, 3, 4],
+        ],
+        21,
+    );
+    let validation = with_answers(random_examples(3, 5, 22, 300));
+    // 20 test prompts: too many for the second (last) layer's cells to be worth running from
+    // the first block, so those are measured from their own.
+    let mut test = keyed(&[vec![0, 1, 2, 2, 3, 4], vec![0, 1, 3, 4]], 23);
+    test.extend(with_answers(random_examples(18, 4, 24, 300)));
+    let d = dims(&m, 5);
+    let iv = random_theta(Method::ActivScalar, d, 0.5, 25, device);
+    // Cells on both layers and sites, two on one (site, layer).
+    let cells = [1, 3, 5 + 2, 2 * 5 + 4, 3 * 5];
+    let alone = |ex: &[Example]| pollster::block_on(evaluate(&m.model, Some(&iv), ex, 64)).unwrap();
+    let want_test = alone(&test);
+    let want_effects = pollster::block_on(site_effects(
+        &m.model,
+        &iv,
+        &cells,
+        &test,
+        want_test.plus.mean_ld,
+        64,
+    ))
+    .unwrap();
+    let refs: Vec<&Example> = train.iter().collect();
+    let groups = LengthGroup::prepare(&m.model, &refs, d.positions).unwrap();
+    let group_refs: Vec<&LengthGroup> = groups.iter().collect();
+    for from_groups in [true, false] {
+        let known = from_groups.then_some(&group_refs[..]);
+        let got = pollster::block_on(evaluate_splits(
+            &m.model,
+            &iv,
+            (&train, known),
+            &validation,
+            &test,
+            &cells,
+        ))
+        .unwrap();
+        assert_same_split(&got.train, &alone(&train), "training split");
+        assert_same_split(
+            &got.validation.unwrap(),
+            &alone(&validation),
+            "validation split",
+        );
+        assert_same_split(&got.test, &want_test, "test split");
+        assert_eq!(got.effects.len(), cells.len());
+        for ((cell, effect), (want_cell, want)) in got.effects.iter().zip(&want_effects) {
+            assert_eq!(cell, want_cell);
+            assert!(
+                (effect - want).abs() < 1e-4,
+                "cell {cell}: shared {effect}, alone {want}"
+            );
+        }
     }
 }
 

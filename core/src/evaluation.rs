@@ -1,0 +1,305 @@
+//! A fit's evaluation in as few forward passes as possible. Prompts of one length share a pass
+//! whichever split they come from: the training split's at β = ±1 (its base outputs are known
+//! from the fit), the others' at β = 0 and ±1, and — on the test split — one copy per cell
+//! whose effect is measured (β = +1 with that cell's α left out), for the cells low enough in
+//! the model that running them from the first block costs less than a pass of their own.
+//! Higher cells are measured by [`site_effects`], from their own blocks.
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::error::Result;
+use crate::groups::{LengthGroup, batches_by_length, tokens_of};
+use crate::interventions::{self, Intervention, Strength, position_map};
+use crate::metrics::{Columns, PASS_OVERHEAD, SplitMetrics, keep_masks, read, site_effects};
+use crate::models::{Model, TokenBatch};
+use crate::objective::{Targets, logit_diff, other_mass};
+use crate::tasks::Example;
+
+/// Most prompts of one split in one part of a pass (as [`crate::metrics::evaluate`] batches).
+const PART_PROMPTS: usize = 32;
+
+/// Most rows (prompt copies) in one pass, unless a single part has more.
+const PASS_ROWS: usize = 256;
+
+/// Most effect copies of the test prompts in one pass.
+const EFFECT_ROWS: usize = 128;
+
+/// What [`evaluate_splits`] measured.
+pub struct SplitsMeasured {
+    /// Training split.
+    pub train: SplitMetrics,
+    /// Validation split, when it has prompts.
+    pub validation: Option<SplitMetrics>,
+    /// Test split.
+    pub test: SplitMetrics,
+    /// (cell, effect) for every requested cell: the drop in the test split's mean LD at β = +1
+    /// when that one α is zeroed.
+    pub effects: Vec<(usize, f64)>,
+}
+
+/// Prompts of one length from one split, and how they are measured.
+enum Prompts<'a> {
+    /// A fit's group, whose base outputs are known: β = +1 and −1.
+    Known(&'a LengthGroup),
+    /// Prompts measured at β = 0, +1 and −1 (and, on the test split, once per low cell).
+    Fresh(Vec<&'a Example>),
+}
+
+/// One split's prompts in a pass.
+struct Part<'a> {
+    split: usize,
+    prompts: Prompts<'a>,
+    /// Indices (into the requested cells) of the effects measured on these prompts.
+    variants: Vec<usize>,
+}
+
+impl Part<'_> {
+    fn len(&self) -> usize {
+        match &self.prompts {
+            Prompts::Known(g) => g.len(),
+            Prompts::Fresh(v) => v.len(),
+        }
+    }
+
+    fn prompt_len(&self) -> usize {
+        match &self.prompts {
+            Prompts::Known(g) => g.tokens.seq(),
+            Prompts::Fresh(v) => v[0].ids.len(),
+        }
+    }
+
+    /// β of each copy of the prompts, effect copies (β = +1) last.
+    fn betas(&self) -> Vec<f32> {
+        let mut b = match self.prompts {
+            Prompts::Known(_) => vec![1.0, -1.0],
+            Prompts::Fresh(_) => vec![0.0, 1.0, -1.0],
+        };
+        b.extend(self.variants.iter().map(|_| 1.0));
+        b
+    }
+
+    fn rows(&self) -> usize {
+        self.len() * self.betas().len()
+    }
+}
+
+/// Evaluates θ on the training split (the fit's groups when given, else `train`), the
+/// validation and test splits, and the effects of `cells` (ActivScalar) on the test split.
+pub async fn evaluate_splits(
+    model: &Model,
+    iv: &Intervention,
+    train: (&[Example], Option<&[&LengthGroup]>),
+    validation: &[Example],
+    test: &[Example],
+    cells: &[usize],
+) -> Result<SplitsMeasured> {
+    let low = low_cells(iv, cells, test.len());
+    let mut by_len: std::collections::BTreeMap<usize, Vec<Part>> = Default::default();
+    let mut parts: Vec<Part> = Vec::new();
+    match train.1 {
+        Some(groups) => parts.extend(groups.iter().map(|g| Part {
+            split: 0,
+            prompts: Prompts::Known(g),
+            variants: Vec::new(),
+        })),
+        None => parts.extend(fresh(0, train.0, &[])),
+    }
+    parts.extend(fresh(1, validation, &[]));
+    parts.extend(fresh(2, test, &low));
+    for p in parts {
+        by_len.entry(p.prompt_len()).or_default().push(p);
+    }
+    let mut columns: [Columns; 3] = Default::default();
+    let mut sums = vec![0.0f64; cells.len()];
+    for parts in by_len.into_values() {
+        for pass in packed(parts) {
+            run_pass(model, iv, cells, &pass, &mut columns, &mut sums).await?;
+        }
+    }
+    let [train_c, val_c, test_c] = columns;
+    let test_m = test_c.metrics();
+    let full = test_m.plus.mean_ld;
+    let total = test.len().max(1) as f64;
+    let mut effects: Vec<(usize, f64)> = low
+        .iter()
+        .map(|&i| (cells[i], full - sums[i] / total))
+        .collect();
+    let high: Vec<usize> = (0..cells.len())
+        .filter(|i| !low.contains(i))
+        .map(|i| cells[i])
+        .collect();
+    effects.extend(site_effects(model, iv, &high, test, full, PART_PROMPTS).await?);
+    effects.sort_by_key(|&(cell, _)| cells.iter().position(|&c| c == cell));
+    Ok(SplitsMeasured {
+        train: train_c.metrics(),
+        validation: (!validation.is_empty()).then(|| val_c.metrics()),
+        test: test_m,
+        effects,
+    })
+}
+
+/// `examples` as parts of at most [`PART_PROMPTS`] prompts of one length, each measuring the
+/// effects `variants`.
+fn fresh<'a>(split: usize, examples: &'a [Example], variants: &[usize]) -> Vec<Part<'a>> {
+    batches_by_length(examples, PART_PROMPTS)
+        .into_iter()
+        .map(|batch| Part {
+            split,
+            prompts: Prompts::Fresh(batch),
+            variants: variants.to_vec(),
+        })
+        .collect()
+}
+
+/// Which of `cells` (indices, lowest block first, at most [`EFFECT_ROWS`] / prompts) are
+/// measured in the splits' passes: those whose copies cost no more run from the first block
+/// than in a pass of their own from their block (counting [`PASS_OVERHEAD`] per block).
+fn low_cells(iv: &Intervention, cells: &[usize], n_test: usize) -> Vec<usize> {
+    if iv.method != interventions::Method::ActivScalar || n_test == 0 {
+        return Vec::new();
+    }
+    let (layers, positions) = (iv.dims.layers, iv.dims.positions);
+    let layer = |i: usize| (cells[i] / positions) % layers;
+    let n = n_test.min(PART_PROMPTS);
+    let mut order: Vec<usize> = (0..cells.len()).collect();
+    order.sort_by_key(|&i| (layer(i), i));
+    order
+        .into_iter()
+        .take_while(|&i| layers * n <= (layers - layer(i)) * (n + PASS_OVERHEAD))
+        .take((EFFECT_ROWS / n).max(1))
+        .collect()
+}
+
+/// `parts` (of one length) packed into passes of at most [`PASS_ROWS`] rows.
+fn packed(parts: Vec<Part<'_>>) -> Vec<Vec<Part<'_>>> {
+    let mut passes: Vec<Vec<Part>> = Vec::new();
+    let mut rows = 0;
+    for p in parts {
+        let r = p.rows();
+        match passes.last_mut() {
+            Some(pass) if rows + r <= PASS_ROWS => pass.push(p),
+            _ => {
+                passes.push(vec![p]);
+                rows = 0;
+            }
+        }
+        rows += r;
+    }
+    passes
+}
+
+/// Runs one pass over `parts` and adds what it measured to each split's columns and to the
+/// LD sums of the `cells` it measures.
+async fn run_pass(
+    model: &Model,
+    iv: &Intervention,
+    cells: &[usize],
+    parts: &[Part<'_>],
+    columns: &mut [Columns; 3],
+    sums: &mut [f64],
+) -> Result<()> {
+    let device = model.device();
+    let keys = iv.dims.positions;
+    let (mut ids, mut lengths, mut maps, mut betas) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // The copies that leave a cell's α out: (cell, first row, rows).
+    let mut left_out: Vec<(usize, usize, usize)> = Vec::new();
+    for p in parts {
+        let (tokens, map) = match &p.prompts {
+            Prompts::Known(g) => (g.tokens.clone(), g.positions.clone()),
+            Prompts::Fresh(batch) => (tokens_of(batch, device)?, position_map(batch, keys, device)),
+        };
+        let (n, copies) = (p.len(), p.betas());
+        let first_variant = betas.len() + n * (copies.len() - p.variants.len());
+        for (j, &i) in p.variants.iter().enumerate() {
+            left_out.push((cells[i], first_variant + j * n, n));
+        }
+        betas.extend(copies.iter().flat_map(|&b| std::iter::repeat_n(b, n)));
+        maps.push((map, n * copies.len(), tokens.seq()));
+        ids.push(tokens.ids.repeat_dim(0, copies.len()));
+        lengths.extend(tokens.lengths.repeat(copies.len()));
+    }
+    let rows = betas.len();
+    let tokens = TokenBatch {
+        ids: Tensor::cat(ids, 0),
+        lengths,
+    };
+    let mut hooks = iv
+        .hooks_with(Strength::per_prompt(&betas, device))
+        .at_positions(joined_maps(maps, keys, device));
+    for ((site, layer), keep) in keep_masks(&iv.dims, &left_out, rows) {
+        let keep = Tensor::<1>::from_floats(keep.as_slice(), device).reshape([rows, keys, 1]);
+        hooks.keep_only(site, layer, keep);
+    }
+    let logits = model.logits_last(&tokens, Some(&hooks))?;
+    // Every part's numbers, then one read for the whole pass.
+    let mut at = 0;
+    let mut outs = Vec::new();
+    for p in parts {
+        let n = p.len();
+        let mut take = || {
+            at += n;
+            logits.clone().narrow(0, at - n, n)
+        };
+        let (targets, base_ld, base_other) = match &p.prompts {
+            Prompts::Known(g) => (g.targets.clone(), g.base_ld.clone(), g.base_other.clone()),
+            Prompts::Fresh(batch) => {
+                let base = take();
+                let t = Targets::new(batch, base.clone(), device);
+                let (ld, other) = (logit_diff(base.clone(), &t), other_mass(base, &t));
+                (t, ld, other)
+            }
+        };
+        let (plus, minus) = (take(), take());
+        let mut out = Columns::tensors(&targets, base_ld, base_other, plus, minus);
+        out.extend(p.variants.iter().map(|_| logit_diff(take(), &targets)));
+        outs.push(out);
+    }
+    let sizes: Vec<usize> = outs.iter().map(Vec::len).collect();
+    let host = read(Tensor::cat(outs.into_iter().flatten().collect(), 0)).await?;
+    let mut offset = 0;
+    for (p, count) in parts.iter().zip(sizes) {
+        let n = p.len();
+        let block = &host[offset..offset + count * n];
+        offset += count * n;
+        columns[p.split].push(&block[..Columns::COUNT * n], n);
+        for (&i, lds) in p.variants.iter().zip(block[Columns::COUNT * n..].chunks(n)) {
+            sums[i] += lds.iter().map(|&x| f64::from(x)).sum::<f64>();
+        }
+    }
+    Ok(())
+}
+
+/// The parts' position maps as one (`None` when every part's is: key p at position p). A part
+/// without a map gets that identity written out when another part has one.
+fn joined_maps(
+    maps: Vec<(Option<Tensor<3>>, usize, usize)>,
+    keys: usize,
+    device: &Device,
+) -> Option<Tensor<3>> {
+    if maps.iter().all(|(m, _, _)| m.is_none()) {
+        return None;
+    }
+    let full = maps
+        .into_iter()
+        .map(|(m, rows, seq)| match m {
+            Some(m) => {
+                let copies = rows / m.dims()[0];
+                m.repeat_dim(0, copies)
+            }
+            None => identity_map(rows, seq, keys, device),
+        })
+        .collect();
+    Some(Tensor::cat(full, 0))
+}
+
+/// Key p at position p, for `rows` prompts of `seq` tokens, as [`position_map`] writes maps.
+fn identity_map(rows: usize, seq: usize, keys: usize, device: &Device) -> Tensor<3> {
+    let mut data = vec![0.0f32; rows * seq * keys];
+    for r in 0..rows {
+        for p in 0..seq.min(keys) {
+            data[(r * seq + p) * keys + p] = 1.0;
+        }
+    }
+    Tensor::from_data(TensorData::new(data, [rows, seq, keys]), device)
+}
