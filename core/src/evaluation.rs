@@ -1,16 +1,16 @@
 //! A fit's evaluation in as few forward passes as possible. Prompts of one length share a pass
 //! whichever split they come from: the training split's at β = ±1 (its base outputs are known
-//! from the fit), the others' at β = 0 and ±1, and — on the test split — one copy per cell
-//! whose effect is measured (β = +1 with that cell's α left out), for the cells low enough in
-//! the model that running them from the first block costs less than a pass of their own.
-//! Higher cells are measured by [`site_effects`], from their own blocks.
+//! from the fit), the others' at β = 0 and ±1. The effects of the largest cells are measured in
+//! the same pass: at a cell's block the test prompts' rows at β = +1 are copied, and the copy
+//! runs on from there with that cell's α left out, so the blocks below it run once for all.
+//! Cells beyond a pass's rows are measured by [`site_effects`].
 
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::error::Result;
 use crate::groups::{LengthGroup, batches_by_length, tokens_of};
 use crate::interventions::{self, Intervention, Strength, position_map};
-use crate::metrics::{Columns, PASS_OVERHEAD, SplitMetrics, keep_masks, read, site_effects};
+use crate::metrics::{Columns, SplitMetrics, keep_masks, read, site_effects};
 use crate::models::{Model, TokenBatch};
 use crate::objective::{Targets, logit_diff, other_mass};
 use crate::tasks::Example;
@@ -68,18 +68,17 @@ impl Part<'_> {
         }
     }
 
-    /// β of each copy of the prompts, effect copies (β = +1) last.
+    /// β of each copy of the prompts that runs from the first block.
     fn betas(&self) -> Vec<f32> {
-        let mut b = match self.prompts {
+        match self.prompts {
             Prompts::Known(_) => vec![1.0, -1.0],
             Prompts::Fresh(_) => vec![0.0, 1.0, -1.0],
-        };
-        b.extend(self.variants.iter().map(|_| 1.0));
-        b
+        }
     }
 
+    /// Rows in the last block: every copy, the effects' included.
     fn rows(&self) -> usize {
-        self.len() * self.betas().len()
+        self.len() * (self.betas().len() + self.variants.len())
     }
 }
 
@@ -151,23 +150,21 @@ fn fresh<'a>(split: usize, examples: &'a [Example], variants: &[usize]) -> Vec<P
         .collect()
 }
 
-/// Which of `cells` (indices, lowest block first, at most [`EFFECT_ROWS`] / prompts) are
-/// measured in the splits' passes: those whose copies cost no more run from the first block
-/// than in a pass of their own from their block (counting [`PASS_OVERHEAD`] per block).
+/// Which of `cells` (indices, lowest block first) are measured in the splits' passes: as many
+/// as [`EFFECT_ROWS`] copies of a part of the test prompts allow.
 fn low_cells(iv: &Intervention, cells: &[usize], n_test: usize) -> Vec<usize> {
     if iv.method != interventions::Method::ActivScalar || n_test == 0 {
         return Vec::new();
     }
-    let (layers, positions) = (iv.dims.layers, iv.dims.positions);
-    let layer = |i: usize| (cells[i] / positions) % layers;
-    let n = n_test.min(PART_PROMPTS);
     let mut order: Vec<usize> = (0..cells.len()).collect();
-    order.sort_by_key(|&i| (layer(i), i));
+    order.sort_by_key(|&i| (cell_layer(&iv.dims, cells[i]), i));
+    order.truncate((EFFECT_ROWS / n_test.min(PART_PROMPTS)).max(1));
     order
-        .into_iter()
-        .take_while(|&i| layers * n <= (layers - layer(i)) * (n + PASS_OVERHEAD))
-        .take((EFFECT_ROWS / n).max(1))
-        .collect()
+}
+
+/// The block of an ActivScalar cell.
+fn cell_layer(dims: &interventions::Dims, cell: usize) -> usize {
+    (cell / dims.positions) % dims.layers
 }
 
 /// `parts` (of one length) packed into passes of at most [`PASS_ROWS`] rows.
@@ -188,6 +185,17 @@ fn packed(parts: Vec<Part<'_>>) -> Vec<Vec<Part<'_>>> {
     passes
 }
 
+/// A copy of a part's test prompts at β = +1 that leaves one cell's α out, from its block.
+struct EffectCopy {
+    /// Index into the requested cells.
+    cell: usize,
+    /// Its block.
+    layer: usize,
+    /// The part (index in the pass) and the first of its rows at β = +1.
+    part: usize,
+    plus_row: usize,
+}
+
 /// Runs one pass over `parts` and adds what it measured to each split's columns and to the
 /// LD sums of the `cells` it measures.
 async fn run_pass(
@@ -202,39 +210,83 @@ async fn run_pass(
     let keys = iv.dims.positions;
     let (mut ids, mut lengths, mut maps, mut betas) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    // The copies that leave a cell's α out: (cell, first row, rows).
-    let mut left_out: Vec<(usize, usize, usize)> = Vec::new();
-    for p in parts {
+    let (mut part_tokens, mut copies) = (Vec::new(), Vec::new());
+    for (at, p) in parts.iter().enumerate() {
         let (tokens, map) = match &p.prompts {
             Prompts::Known(g) => (g.tokens.clone(), g.positions.clone()),
             Prompts::Fresh(batch) => (tokens_of(batch, device)?, position_map(batch, keys, device)),
         };
-        let (n, copies) = (p.len(), p.betas());
-        let first_variant = betas.len() + n * (copies.len() - p.variants.len());
-        for (j, &i) in p.variants.iter().enumerate() {
-            left_out.push((cells[i], first_variant + j * n, n));
-        }
-        betas.extend(copies.iter().flat_map(|&b| std::iter::repeat_n(b, n)));
-        maps.push((map, n * copies.len(), tokens.seq()));
-        ids.push(tokens.ids.repeat_dim(0, copies.len()));
-        lengths.extend(tokens.lengths.repeat(copies.len()));
+        let (n, runs) = (p.len(), p.betas());
+        // Rows at β = +1 follow the base rows of fresh prompts.
+        let plus_row = betas.len() + n * (runs.len() - 2);
+        copies.extend(p.variants.iter().map(|&cell| EffectCopy {
+            cell,
+            layer: cell_layer(&iv.dims, cells[cell]),
+            part: at,
+            plus_row,
+        }));
+        betas.extend(runs.iter().flat_map(|&b| std::iter::repeat_n(b, n)));
+        maps.push((map.clone(), n * runs.len(), tokens.seq()));
+        ids.push(tokens.ids.clone().repeat_dim(0, runs.len()));
+        lengths.extend(tokens.lengths.repeat(runs.len()));
+        part_tokens.push((tokens, map));
+    }
+    let main_rows = betas.len();
+    // The effect copies come after the main rows, lowest block first.
+    copies.sort_by_key(|c| c.layer);
+    let mut left_out = Vec::new();
+    for c in &copies {
+        let (tokens, map) = &part_tokens[c.part];
+        let n = tokens.len();
+        left_out.push((cells[c.cell], betas.len(), n));
+        betas.extend(std::iter::repeat_n(1.0, n));
+        maps.push((map.clone(), n, tokens.seq()));
+        ids.push(tokens.ids.clone());
+        lengths.extend(tokens.lengths.iter().copied());
     }
     let rows = betas.len();
+    let strength = Tensor::<1>::from_floats(betas.as_slice(), device).reshape([rows, 1, 1]);
+    let map = joined_maps(maps, keys, device);
+    let masks: Vec<((usize, usize), Tensor<3>)> = keep_masks(&iv.dims, &left_out, rows)
+        .into_iter()
+        .map(|(at, keep)| {
+            let keep = Tensor::<1>::from_floats(keep.as_slice(), device);
+            (at, keep.reshape([rows, keys, 1]))
+        })
+        .collect();
+    // θ's hooks on the first `r` rows.
+    let hooks = |r: usize| {
+        let mut h = iv
+            .hooks_with(Strength::PerPrompt(strength.clone().narrow(0, 0, r)))
+            .at_positions(map.clone().map(|m| m.narrow(0, 0, r)));
+        for ((site, layer), keep) in &masks {
+            h.keep_only(*site, *layer, keep.clone().narrow(0, 0, r));
+        }
+        h
+    };
     let tokens = TokenBatch {
         ids: Tensor::cat(ids, 0),
         lengths,
     };
-    let mut hooks = iv
-        .hooks_with(Strength::per_prompt(&betas, device))
-        .at_positions(joined_maps(maps, keys, device));
-    for ((site, layer), keep) in keep_masks(&iv.dims, &left_out, rows) {
-        let keep = Tensor::<1>::from_floats(keep.as_slice(), device).reshape([rows, keys, 1]);
-        hooks.keep_only(site, layer, keep);
+    // Block by block: each copy joins at its cell's block, from its prompts' rows at β = +1.
+    let main = TokenBatch {
+        ids: tokens.ids.clone().narrow(0, 0, main_rows),
+        lengths: tokens.lengths[..main_rows].to_vec(),
+    };
+    let (mut x, mut from, mut r) = (model.residual_at(&main, 0, None)?, 0, main_rows);
+    for c in &copies {
+        if c.layer > from {
+            x = model.run_blocks(x, from..c.layer, Some(&hooks(r)));
+            from = c.layer;
+        }
+        let n = part_tokens[c.part].0.len();
+        let copy = x.clone().narrow(0, c.plus_row, n);
+        x = Tensor::cat(vec![x, copy], 0);
+        r += n;
     }
-    let logits = model.logits_last(&tokens, Some(&hooks))?;
+    let logits = model.logits_last_from(&tokens, x, from, Some(&hooks(rows)));
     // Every part's numbers, then one read for the whole pass.
-    let mut at = 0;
-    let mut outs = Vec::new();
+    let (mut at, mut outs, mut targets_of) = (0, Vec::new(), Vec::new());
     for p in parts {
         let n = p.len();
         let mut take = || {
@@ -251,21 +303,29 @@ async fn run_pass(
             }
         };
         let (plus, minus) = (take(), take());
-        let mut out = Columns::tensors(&targets, base_ld, base_other, plus, minus);
-        out.extend(p.variants.iter().map(|_| logit_diff(take(), &targets)));
-        outs.push(out);
+        outs.extend(Columns::tensors(&targets, base_ld, base_other, plus, minus));
+        targets_of.push(targets);
     }
-    let sizes: Vec<usize> = outs.iter().map(Vec::len).collect();
-    let host = read(Tensor::cat(outs.into_iter().flatten().collect(), 0)).await?;
+    for c in &copies {
+        let n = parts[c.part].len();
+        at += n;
+        let copy = logits.clone().narrow(0, at - n, n);
+        outs.push(logit_diff(copy, &targets_of[c.part]));
+    }
+    let host = read(Tensor::cat(outs, 0)).await?;
     let mut offset = 0;
-    for (p, count) in parts.iter().zip(sizes) {
+    for p in parts {
         let n = p.len();
-        let block = &host[offset..offset + count * n];
-        offset += count * n;
-        columns[p.split].push(&block[..Columns::COUNT * n], n);
-        for (&i, lds) in p.variants.iter().zip(block[Columns::COUNT * n..].chunks(n)) {
-            sums[i] += lds.iter().map(|&x| f64::from(x)).sum::<f64>();
-        }
+        columns[p.split].push(&host[offset..offset + Columns::COUNT * n], n);
+        offset += Columns::COUNT * n;
+    }
+    for c in &copies {
+        let n = parts[c.part].len();
+        sums[c.cell] += host[offset..offset + n]
+            .iter()
+            .map(|&x| f64::from(x))
+            .sum::<f64>();
+        offset += n;
     }
     Ok(())
 }

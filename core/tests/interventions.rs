@@ -551,10 +551,10 @@ fn assert_same_split(got: &SplitMetrics, want: &SplitMetrics, what: &str) {
 }
 
 /// A fit's evaluation runs every split's prompts of one length, and the effect copies of the
-/// low cells, in shared forward passes: it measures what evaluating each split alone and each
+/// cells (each from its block), in shared forward passes: it measures what evaluating each split alone and each
 /// cell's effect alone does — with the training split's base outputs from the fit's groups or
 /// computed afresh, role-keyed prompts next to positional ones of the same length, and cells
-/// measured in the shared passes as well as from their own block.
+/// measured in the shared passes as well as in passes of their own.
 #[test]
 fn an_evaluation_in_shared_passes_measures_what_each_split_and_cell_alone_does() {
     let m = tiny();
@@ -571,14 +571,14 @@ fn an_evaluation_in_shared_passes_measures_what_each_split_and_cell_alone_does()
         21,
     );
     let validation = with_answers(random_examples(3, 5, 22, 300));
-    // 20 test prompts: too many for the second (last) layer's cells to be worth running from
-    // the first block, so those are measured from their own.
+    // 20 test prompts: a pass holds the copies of 6 cells (128 rows), so of the 8 cells below
+    // the two highest are measured in passes of their own.
     let mut test = keyed(&[vec![0, 1, 2, 2, 3, 4], vec![0, 1, 3, 4]], 23);
     test.extend(with_answers(random_examples(18, 4, 24, 300)));
     let d = dims(&m, 5);
     let iv = random_theta(Method::ActivScalar, d, 0.5, 25, device);
-    // Cells on both layers and sites, two on one (site, layer).
-    let cells = [1, 3, 5 + 2, 2 * 5 + 4, 3 * 5];
+    // Cells on both layers and sites, several on one (site, layer).
+    let cells = [1, 3, 5 + 2, 2 * 5 + 4, 3 * 5, 5, 2 * 5 + 1, 3 * 5 + 3];
     let alone = |ex: &[Example]| pollster::block_on(evaluate(&m.model, Some(&iv), ex, 64)).unwrap();
     let want_test = alone(&test);
     let want_effects = pollster::block_on(site_effects(
