@@ -138,8 +138,8 @@ pub(crate) async fn read(t: Tensor<1>) -> Result<Vec<f32>> {
     read_vec(t).await.map_err(CoreError::Backend)
 }
 
-/// Most cells whose effect is measured when a fit is evaluated (each costs one forward pass
-/// over the test prompts; more can be measured on request).
+/// Most cells whose effect is measured when a fit is evaluated (each costs the test prompts'
+/// rows from the cell's block up; more can be measured on request).
 pub const EFFECT_CELLS: usize = 8;
 
 /// Most prompts in one forward pass of [`site_effects`] (variants × prompts).
@@ -160,7 +160,7 @@ pub fn largest_cells(iv: &Intervention, host: &[Vec<f32>], tau: f32, max: usize)
 /// What a forward pass costs per block beyond its prompts, in prompts' worth of work
 /// (packing each weight matrix on the CPU, dispatching kernels on a GPU). Measured on the CPU
 /// backend (docs/BENCHMARKS.md, W4).
-pub(crate) const PASS_OVERHEAD: usize = 16;
+const PASS_OVERHEAD: usize = 16;
 
 /// `order` (cells in order of `layer`, out of `layers` blocks) cut into forward passes of at
 /// most `max` cells over `n` prompts each. A cell joins the pass before it when running its

@@ -101,11 +101,10 @@ pub async fn evaluate_fit(
     train: Option<&[&LengthGroup]>,
 ) -> Result<Evaluation> {
     let cells = largest_cells(iv, host, tau, EFFECT_CELLS);
-    let (examples, groups) = (&task.train[..], train);
     let m = evaluate_splits(
         model,
         iv,
-        (examples, groups),
+        (&task.train, train),
         &task.validation,
         &task.test,
         &cells,
