@@ -7,7 +7,8 @@
 # WebAssembly threads need the standard library rebuilt with atomics, which only a nightly
 # toolchain does; the standard build stays on stable. wgpu does not run in a module with shared
 # memory, so this worker is CPU-only.
-#   bash scripts/build-threads.sh [DIST]
+# NAMES=1 keeps the functions' names in the module (for profiles: tests/bench/page-profile.mjs).
+#   [NAMES=1] bash scripts/build-threads.sh [DIST]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -36,7 +37,8 @@ out=$(mktemp -d)
 wasm-bindgen --target web --no-typescript --out-name activscalar-worker-mt --out-dir "$out" \
   "$target/wasm32-unknown-unknown/wasm-release/activscalar-worker.wasm"
 # As trunk does for the standard worker (the features come from the module's own section).
-wasm-opt -Oz "$out/activscalar-worker-mt_bg.wasm" -o "$out/activscalar-worker-mt_bg.wasm"
+names=(); [ "${NAMES:-0}" = 1 ] && names=(-g)
+wasm-opt -Oz "${names[@]}" "$out/activscalar-worker-mt_bg.wasm" -o "$out/activscalar-worker-mt_bg.wasm"
 cp -r "$out"/. "$dist"/
 rm -rf "$out"
 echo "[threads] $dist/activscalar-worker-mt_bg.wasm: $(du -h "$dist/activscalar-worker-mt_bg.wasm" | cut -f1)"
