@@ -41,7 +41,7 @@ pub struct SplitsMeasured {
 enum Prompts<'a> {
     /// A fit's group, whose base outputs are known: β = +1 and −1.
     Known(&'a LengthGroup),
-    /// Prompts measured at β = 0, +1 and −1 (and, on the test split, once per low cell).
+    /// Prompts measured at β = 0, +1 and −1 (and, on the test split, once per cell in the shared passes).
     Fresh(Vec<&'a Example>),
 }
 
@@ -76,6 +76,14 @@ impl Part<'_> {
         }
     }
 
+    /// Which of [`betas`](Self::betas)' copies runs β = +1.
+    fn plus_copy(&self) -> usize {
+        match self.prompts {
+            Prompts::Known(_) => 0,
+            Prompts::Fresh(_) => 1,
+        }
+    }
+
     /// Rows in the last block: every copy, the effects' included.
     fn rows(&self) -> usize {
         self.len() * (self.betas().len() + self.variants.len())
@@ -92,7 +100,7 @@ pub async fn evaluate_splits(
     test: &[Example],
     cells: &[usize],
 ) -> Result<SplitsMeasured> {
-    let low = low_cells(iv, cells, test.len());
+    let shared = cells_in_shared_passes(iv, cells, test.len());
     let mut by_len: std::collections::BTreeMap<usize, Vec<Part>> = Default::default();
     let mut parts: Vec<Part> = Vec::new();
     match train.1 {
@@ -104,7 +112,7 @@ pub async fn evaluate_splits(
         None => parts.extend(fresh(0, train.0, &[])),
     }
     parts.extend(fresh(1, validation, &[]));
-    parts.extend(fresh(2, test, &low));
+    parts.extend(fresh(2, test, &shared));
     for p in parts {
         by_len.entry(p.prompt_len()).or_default().push(p);
     }
@@ -119,15 +127,15 @@ pub async fn evaluate_splits(
     let test_m = test_c.metrics();
     let full = test_m.plus.mean_ld;
     let total = test.len().max(1) as f64;
-    let mut effects: Vec<(usize, f64)> = low
+    let mut effects: Vec<(usize, f64)> = shared
         .iter()
         .map(|&i| (cells[i], full - sums[i] / total))
         .collect();
-    let high: Vec<usize> = (0..cells.len())
-        .filter(|i| !low.contains(i))
+    let rest: Vec<usize> = (0..cells.len())
+        .filter(|i| !shared.contains(i))
         .map(|i| cells[i])
         .collect();
-    effects.extend(site_effects(model, iv, &high, test, full, PART_PROMPTS).await?);
+    effects.extend(site_effects(model, iv, &rest, test, full, PART_PROMPTS).await?);
     effects.sort_by_key(|&(cell, _)| cells.iter().position(|&c| c == cell));
     Ok(SplitsMeasured {
         train: train_c.metrics(),
@@ -152,7 +160,7 @@ fn fresh<'a>(split: usize, examples: &'a [Example], variants: &[usize]) -> Vec<P
 
 /// Which of `cells` (indices, lowest block first) are measured in the splits' passes: as many
 /// as [`EFFECT_ROWS`] copies of a part of the test prompts allow.
-fn low_cells(iv: &Intervention, cells: &[usize], n_test: usize) -> Vec<usize> {
+fn cells_in_shared_passes(iv: &Intervention, cells: &[usize], n_test: usize) -> Vec<usize> {
     if iv.method != interventions::Method::ActivScalar || n_test == 0 {
         return Vec::new();
     }
@@ -217,8 +225,7 @@ async fn run_pass(
             Prompts::Fresh(batch) => (tokens_of(batch, device)?, position_map(batch, keys, device)),
         };
         let (n, runs) = (p.len(), p.betas());
-        // Rows at β = +1 follow the base rows of fresh prompts.
-        let plus_row = betas.len() + n * (runs.len() - 2);
+        let plus_row = betas.len() + n * p.plus_copy();
         copies.extend(p.variants.iter().map(|&cell| EffectCopy {
             cell,
             layer: cell_layer(&iv.dims, cells[cell]),

@@ -551,8 +551,8 @@ fn assert_same_split(got: &SplitMetrics, want: &SplitMetrics, what: &str) {
 }
 
 /// A fit's evaluation runs every split's prompts of one length, and the effect copies of the
-/// cells (each from its block), in shared forward passes: it measures what evaluating each split alone and each
-/// cell's effect alone does — with the training split's base outputs from the fit's groups or
+/// cells (each from its block), in shared forward passes: it measures what evaluating each
+/// split alone and each cell's effect alone does — with the training split's base outputs from the fit's groups or
 /// computed afresh, role-keyed prompts next to positional ones of the same length, and cells
 /// measured in the shared passes as well as in passes of their own.
 #[test]
