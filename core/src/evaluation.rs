@@ -5,15 +5,20 @@
 //! runs on from there with that cell's α left out, so the blocks below it run once for all.
 //! Cells beyond a pass's rows are measured by [`site_effects`].
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::error::Result;
 use crate::groups::{LengthGroup, batches_by_length, tokens_of};
 use crate::interventions::{self, Intervention, Strength, position_map};
-use crate::metrics::{Columns, SplitMetrics, keep_masks, read, site_effects};
+use crate::metrics::{Columns, SplitMetrics, read, site_effects};
+use crate::models::layers::Span;
 use crate::models::{Model, TokenBatch};
 use crate::objective::{Targets, logit_diff, other_mass};
 use crate::tasks::Example;
+
+mod effect_copies;
+
+use effect_copies::{EffectCopies, Segment};
 
 /// Most prompts of one split in one part of a pass (as [`crate::metrics::evaluate`] batches).
 const PART_PROMPTS: usize = 32;
@@ -193,17 +198,6 @@ fn packed(parts: Vec<Part<'_>>) -> Vec<Vec<Part<'_>>> {
     passes
 }
 
-/// A copy of a part's test prompts at β = +1 that leaves one cell's α out, from its block.
-struct EffectCopy {
-    /// Index into the requested cells.
-    cell: usize,
-    /// Its block.
-    layer: usize,
-    /// The part (index in the pass) and the first of its rows at β = +1.
-    part: usize,
-    plus_row: usize,
-}
-
 /// Runs one pass over `parts` and adds what it measured to each split's columns and to the
 /// LD sums of the `cells` it measures.
 async fn run_pass(
@@ -218,87 +212,66 @@ async fn run_pass(
     let keys = iv.dims.positions;
     let (mut ids, mut lengths, mut maps, mut betas) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut part_tokens, mut copies) = (Vec::new(), Vec::new());
-    for (at, p) in parts.iter().enumerate() {
+    // The prompts whose effects the pass measures, and their rows at β = +1.
+    let (mut copied, mut plus_rows) = (Vec::new(), Vec::new());
+    for p in parts {
         let (tokens, map) = match &p.prompts {
             Prompts::Known(g) => (g.tokens.clone(), g.positions.clone()),
             Prompts::Fresh(batch) => (tokens_of(batch, device)?, position_map(batch, keys, device)),
         };
         let (n, runs) = (p.len(), p.betas());
-        let plus_row = betas.len() + n * p.plus_copy();
-        copies.extend(p.variants.iter().map(|&cell| EffectCopy {
-            cell,
-            layer: cell_layer(&iv.dims, cells[cell]),
-            part: at,
-            plus_row,
-        }));
+        if let (Prompts::Fresh(batch), false) = (&p.prompts, p.variants.is_empty()) {
+            copied.extend(batch.iter().copied());
+            plus_rows.push((betas.len() + n * p.plus_copy(), n));
+        }
         betas.extend(runs.iter().flat_map(|&b| std::iter::repeat_n(b, n)));
-        maps.push((map.clone(), n * runs.len(), tokens.seq()));
-        ids.push(tokens.ids.clone().repeat_dim(0, runs.len()));
+        maps.push((map, n * runs.len(), tokens.seq()));
+        ids.push(tokens.ids.repeat_dim(0, runs.len()));
         lengths.extend(tokens.lengths.repeat(runs.len()));
-        part_tokens.push((tokens, map));
-    }
-    let main_rows = betas.len();
-    // The effect copies come after the main rows, lowest block first.
-    copies.sort_by_key(|c| c.layer);
-    let mut left_out = Vec::new();
-    for c in &copies {
-        let (tokens, map) = &part_tokens[c.part];
-        let n = tokens.len();
-        left_out.push((cells[c.cell], betas.len(), n));
-        betas.extend(std::iter::repeat_n(1.0, n));
-        maps.push((map.clone(), n, tokens.seq()));
-        ids.push(tokens.ids.clone());
-        lengths.extend(tokens.lengths.iter().copied());
     }
     let rows = betas.len();
     let strength = Tensor::<1>::from_floats(betas.as_slice(), device).reshape([rows, 1, 1]);
-    let map = joined_maps(maps, keys, device);
-    let masks: Vec<((usize, usize), Tensor<3>)> = keep_masks(&iv.dims, &left_out, rows)
-        .into_iter()
-        .map(|(at, keep)| {
-            let keep = Tensor::<1>::from_floats(keep.as_slice(), device);
-            (at, keep.reshape([rows, keys, 1]))
-        })
-        .collect();
-    // θ's hooks on the first `r` rows.
-    let hooks = |r: usize| {
-        let mut h = iv
-            .hooks_with(Strength::PerPrompt(strength.clone().narrow(0, 0, r)))
-            .at_positions(map.clone().map(|m| m.narrow(0, 0, r)));
-        for ((site, layer), keep) in &masks {
-            h.keep_only(*site, *layer, keep.clone().narrow(0, 0, r));
-        }
-        h
-    };
+    let hooks = iv
+        .hooks_with(Strength::PerPrompt(strength))
+        .at_positions(joined_maps(maps, keys, device));
     let tokens = TokenBatch {
         ids: Tensor::cat(ids, 0),
         lengths,
     };
-    // Block by block: each copy joins at its cell's block, from its prompts' rows at β = +1.
-    let main = TokenBatch {
-        ids: tokens.ids.clone().narrow(0, 0, main_rows),
-        lengths: tokens.lengths[..main_rows].to_vec(),
+    let seq = tokens.seq();
+    let variants = parts
+        .iter()
+        .find_map(|p| (!p.variants.is_empty()).then_some(&p.variants));
+    let segments = variants.into_iter().flatten().map(|&cell| Segment {
+        cell,
+        cell_id: cells[cell],
+        layer: cell_layer(&iv.dims, cells[cell]),
+        start: first_changed(&copied, cells[cell] % keys, seq),
+    });
+    let segments = segments.collect();
+    let mut effect = EffectCopies::new(iv, seq, copied, plus_rows, segments);
+    // Block by block from the lowest cell's: each effect copy joins at its cell's block.
+    let n_layers = model.config().n_layers;
+    let first = effect.first_layer().unwrap_or(n_layers);
+    let mut x = model.residual_at(&tokens, first, Some(&hooks))?;
+    let rope = model.rope(seq);
+    let span = Span {
+        rope: rope.as_ref(),
+        ..Span::default()
     };
-    let (mut x, mut from, mut r) = (model.residual_at(&main, 0, None)?, 0, main_rows);
-    for c in &copies {
-        if c.layer > from {
-            x = model.run_blocks(x, from..c.layer, Some(&hooks(r)));
-            from = c.layer;
-        }
-        let n = part_tokens[c.part].0.len();
-        let copy = x.clone().narrow(0, c.plus_row, n);
-        x = Tensor::cat(vec![x, copy], 0);
-        r += n;
+    for layer in first..n_layers {
+        let (next, kv) = model.block(layer, x.clone(), span, Some(&hooks));
+        effect.block(model, layer, &x, &kv);
+        x = next;
     }
-    let logits = model.logits_last_from(&tokens, x, from, Some(&hooks(rows)));
+    let logits = model.unembed_last(&tokens, x);
     // Every part's numbers, then one read for the whole pass.
-    let (mut at, mut outs, mut targets_of) = (0, Vec::new(), Vec::new());
+    let (mut at, mut outs, mut copied_targets) = (0, Vec::new(), Vec::new());
     for p in parts {
         let n = p.len();
         let mut take = || {
             at += n;
-            logits.clone().narrow(0, at - n, n)
+            copied_rows(&logits, at - n, n)
         };
         let (targets, base_ld, base_other) = match &p.prompts {
             Prompts::Known(g) => (g.targets.clone(), g.base_ld.clone(), g.base_other.clone()),
@@ -311,13 +284,17 @@ async fn run_pass(
         };
         let (plus, minus) = (take(), take());
         outs.extend(Columns::tensors(&targets, base_ld, base_other, plus, minus));
-        targets_of.push(targets);
+        if !p.variants.is_empty() {
+            copied_targets.push((targets, n));
+        }
     }
-    for c in &copies {
-        let n = parts[c.part].len();
-        at += n;
-        let copy = logits.clone().narrow(0, at - n, n);
-        outs.push(logit_diff(copy, &targets_of[c.part]));
+    let effects = effect.logits(model);
+    for (_, copy) in &effects {
+        let mut row = 0;
+        for (targets, n) in &copied_targets {
+            outs.push(logit_diff(copied_rows(copy, row, *n), targets));
+            row += n;
+        }
     }
     let host = read(Tensor::cat(outs, 0)).await?;
     let mut offset = 0;
@@ -326,15 +303,39 @@ async fn run_pass(
         columns[p.split].push(&host[offset..offset + Columns::COUNT * n], n);
         offset += Columns::COUNT * n;
     }
-    for c in &copies {
-        let n = parts[c.part].len();
-        sums[c.cell] += host[offset..offset + n]
+    let copies: usize = copied_targets.iter().map(|(_, n)| n).sum();
+    for (cell, _) in effects {
+        sums[cell] += host[offset..offset + copies]
             .iter()
             .map(|&x| f64::from(x))
             .sum::<f64>();
-        offset += n;
+        offset += copies;
     }
     Ok(())
+}
+
+/// Rows `start..start + n` of `t`, copied. Narrowed views of a pass's logits would do on the
+/// CPU, but from them burn's fused wgpu backend (0.22) computed wrong logit differences
+/// (tests/webgpu_evaluation.rs).
+fn copied_rows(t: &Tensor<2>, start: usize, n: usize) -> Tensor<2> {
+    let at: Vec<i64> = (start as i64..(start + n) as i64).collect();
+    let at = Tensor::<1, Int>::from_data(TensorData::new(at, [n]), &t.device());
+    t.clone().select(0, at)
+}
+
+/// The first position where the α of `key` acts on any of `prompts` (of `seq` tokens; the
+/// last position when it acts on none): the first an effect copy of one of its cells computes.
+fn first_changed(prompts: &[&Example], key: usize, seq: usize) -> usize {
+    let at = |e: &&Example| match e.keys.is_empty() {
+        true => Some(key),
+        false => e.keys.iter().position(|&k| k as usize == key),
+    };
+    prompts
+        .iter()
+        .filter_map(at)
+        .min()
+        .unwrap_or(seq - 1)
+        .min(seq - 1)
 }
 
 /// The parts' position maps as one (`None` when every part's is: key p at position p). A part

@@ -126,6 +126,7 @@ impl Intervention {
             beta,
             positions: None,
             keep: Vec::new(),
+            keep_positions: Vec::new(),
         }
     }
 
@@ -239,6 +240,8 @@ pub struct Steering {
     /// ActivScalar cells left untouched in some prompts (for measuring each cell's effect in
     /// one batched pass): (site index, layer, keep `[batch, I, 1]` with 0 where skipped).
     keep: Vec<(usize, usize, Tensor<3>)>,
+    /// The same per position: (site index, layer, keep `[batch, seq, 1]` with 0 where skipped).
+    keep_positions: Vec<(usize, usize, Tensor<3>)>,
 }
 
 impl Steering {
@@ -246,6 +249,12 @@ impl Steering {
     /// keys) is 0.
     pub fn keep_only(&mut self, site: usize, layer: usize, keep: Tensor<3>) {
         self.keep.push((site, layer, keep));
+    }
+
+    /// Leaves ActivScalar's α of (`site`, `layer`) out at the positions where `keep`
+    /// (`[batch, seq, 1]`) is 0.
+    pub fn keep_at_positions(&mut self, site: usize, layer: usize, keep: Tensor<3>) {
+        self.keep_positions.push((site, layer, keep));
     }
 
     /// Ties θ's keys to the batch's positions with `map` (from [`position_map`]).
@@ -269,14 +278,16 @@ impl Hooks for Steering {
         match &self.params[site.index() * self.layers + layer] {
             SiteParam::Scale(alpha) => {
                 let mut alpha = alpha.clone();
-                let kept = self
-                    .keep
-                    .iter()
-                    .find(|(s, l, _)| *s == site.index() && *l == layer);
-                if let Some((_, _, keep)) = kept {
+                let here =
+                    |(s, l, _): &&(usize, usize, Tensor<3>)| *s == site.index() && *l == layer;
+                if let Some((_, _, keep)) = self.keep.iter().find(here) {
                     alpha = alpha * keep.clone();
                 }
-                activscalar::apply(h, &self.on_positions(alpha, seq), &self.beta)
+                let mut alpha = self.on_positions(alpha, seq);
+                if let Some((_, _, keep)) = self.keep_positions.iter().find(here) {
+                    alpha = alpha * keep.clone();
+                }
+                activscalar::apply(h, &alpha, &self.beta)
             }
             SiteParam::Vector(v) => {
                 steervec::apply(h, &self.on_positions(v.clone(), seq), &self.beta)

@@ -8,8 +8,8 @@ use super::Architecture;
 use super::config::ModelConfig;
 use super::config::weights::gpt2_top;
 use super::layers::{
-    Layout, Linear, Norm, Placement, Rope, activate, causal_attention, embed_tokens, load,
-    load_matrix, matmul_rows,
+    KeyValues, Layout, Linear, Norm, Placement, Rope, Span, activate, causal_attention,
+    embed_tokens, load, load_matrix, matmul_rows,
 };
 use super::names::Scope;
 use crate::error::Result;
@@ -86,7 +86,7 @@ impl Architecture for Gpt2 {
         &self.cfg
     }
 
-    fn rope(&self, _seq: usize, _device: &Device) -> Option<Rope> {
+    fn rope(&self, _positions: &[usize], _device: &Device) -> Option<Rope> {
         None
     }
 
@@ -99,9 +99,9 @@ impl Architecture for Gpt2 {
         &self,
         l: usize,
         x: Tensor<3>,
-        _rope: Option<&Rope>,
+        span: Span<'_>,
         hk: Option<&dyn Hooks>,
-    ) -> Tensor<3> {
+    ) -> (Tensor<3>, KeyValues) {
         let blk = &self.blocks[l];
         let d = self.cfg.d_model;
         let qkv = blk.c_attn.forward(blk.ln_1.forward(x.clone()));
@@ -110,15 +110,13 @@ impl Architecture for Gpt2 {
             qkv.clone().narrow(2, d, d),
             qkv.narrow(2, 2 * d, d),
         );
-        let attn = blk
-            .c_proj
-            .forward(causal_attention(q, k, v, &self.cfg, None));
-        let x = x + hooks::apply(hk, Site::AttnOut, l, attn);
+        let (attn, kv) = causal_attention(q, k, v, &self.cfg, span);
+        let x = x + hooks::apply(hk, Site::AttnOut, l, blk.c_proj.forward(attn));
         let mlp = blk.mlp_proj.forward(activate(
             self.cfg.activation,
             blk.c_fc.forward(blk.ln_2.forward(x.clone())),
         ));
-        x + hooks::apply(hk, Site::MlpOut, l, mlp)
+        (x + hooks::apply(hk, Site::MlpOut, l, mlp), kv)
     }
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {

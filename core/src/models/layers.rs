@@ -263,13 +263,13 @@ pub struct Rope {
 }
 
 impl Rope {
-    /// Tables for positions `0..seq`.
-    pub fn new(cfg: &ModelConfig, seq: usize, device: &Device) -> Rope {
-        let rd = cfg.rotary_dim;
+    /// Tables for `positions` (in the order of the rows they rotate).
+    pub fn new(cfg: &ModelConfig, positions: &[usize], device: &Device) -> Rope {
+        let (rd, seq) = (cfg.rotary_dim, positions.len());
         let half = rd / 2;
         let mut cos = Vec::with_capacity(seq * rd);
         let mut sin = Vec::with_capacity(seq * rd);
-        for pos in 0..seq {
+        for &pos in positions {
             let angles: Vec<f32> = (0..half)
                 .map(|i| {
                     let inv = 1.0 / (cfg.rope_theta as f32).powf((2 * i) as f32 / rd as f32);
@@ -311,28 +311,95 @@ impl Rope {
     }
 }
 
-/// Causal scaled-dot-product attention. `q`: `[b, s, n_heads·hd]`, `k`/`v`: `[b, s, n_kv·hd]`.
-/// Returns `[b, s, n_heads·hd]` (before the output projection).
+/// Keys and values of one attention layer, after RoPE and before the heads are repeated:
+/// `[b, n_kv_heads, s, head_dim]` each.
+#[derive(Clone, Debug)]
+pub struct KeyValues {
+    /// Keys.
+    pub k: Tensor<4>,
+    /// Values.
+    pub v: Tensor<4>,
+}
+
+impl KeyValues {
+    /// Rows `start..start + n`.
+    pub fn rows(&self, start: usize, n: usize) -> KeyValues {
+        self.map(|t| t.narrow(0, start, n))
+    }
+
+    /// The first `n` positions.
+    pub fn first(&self, n: usize) -> KeyValues {
+        self.map(|t| t.narrow(2, 0, n))
+    }
+
+    /// Several row blocks as one (in order).
+    pub fn cat(parts: Vec<KeyValues>) -> KeyValues {
+        let (k, v) = parts.into_iter().map(|kv| (kv.k, kv.v)).unzip();
+        KeyValues {
+            k: Tensor::cat(k, 0),
+            v: Tensor::cat(v, 0),
+        }
+    }
+
+    fn map(&self, f: impl Fn(Tensor<4>) -> Tensor<4>) -> KeyValues {
+        KeyValues {
+            k: f(self.k.clone()),
+            v: f(self.v.clone()),
+        }
+    }
+}
+
+/// Where the positions a block computes sit in their sequences: their rotary tables, the keys
+/// and values of earlier positions they read, and which keys each may attend to.
+#[derive(Clone, Copy, Default)]
+pub struct Span<'a> {
+    /// Rotary tables of the positions computed.
+    pub rope: Option<&'a Rope>,
+    /// Keys and values of `p` earlier positions (the same layer), read before the computed ones.
+    pub past: Option<&'a KeyValues>,
+    /// `[s, p + s]`, true where a computed position may not attend (over the `p` earlier
+    /// positions, then the `s` computed ones). `None`: position p + i attends to 0..=p + i.
+    pub mask: Option<&'a Tensor<2, Bool>>,
+}
+
+/// Causal scaled-dot-product attention. `q`: `[b, s, n_heads·hd]`, `k`/`v`: `[b, s, n_kv·hd]`
+/// for the `s` positions computed; `span.past` holds the keys and values of `p` earlier
+/// positions, and `span.mask` may replace the causal mask. Returns `[b, s, n_heads·hd]` (before the output projection) and the `s`
+/// positions' keys and values.
 pub fn causal_attention(
     q: Tensor<3>,
     k: Tensor<3>,
     v: Tensor<3>,
     cfg: &ModelConfig,
-    rope: Option<&Rope>,
-) -> Tensor<3> {
+    span: Span<'_>,
+) -> (Tensor<3>, KeyValues) {
     let [b, s, _] = q.dims();
     let (h, kvh, hd) = (cfg.n_heads, cfg.n_kv_heads, cfg.head_dim);
     let heads = |t: Tensor<3>, n: usize| t.reshape([b, s, n, hd]).swap_dims(1, 2);
     let (mut q, mut k, v) = (heads(q, h), heads(k, kvh), heads(v, kvh));
-    if let Some(r) = rope {
+    if let Some(r) = span.rope {
         q = r.apply(q);
         k = r.apply(k);
     }
+    let own = KeyValues { k, v };
+    let (k, v, p) = match span.past {
+        Some(past) => (
+            Tensor::cat(vec![past.k.clone(), own.k.clone()], 2),
+            Tensor::cat(vec![past.v.clone(), own.v.clone()], 2),
+            past.k.dims()[2],
+        ),
+        None => (own.k.clone(), own.v.clone(), 0),
+    };
     let (k, v) = (repeat_kv(k, h / kvh), repeat_kv(v, h / kvh));
     let scores = q.matmul(k.swap_dims(2, 3)) / (hd as f64).sqrt();
-    let mask = Tensor::<2, Bool>::tril_mask([s, s], 0, &scores.device()).unsqueeze::<4>();
+    let mask = match span.mask {
+        Some(m) => m.clone(),
+        None => Tensor::<2, Bool>::tril_mask([s, p + s], p as i64, &scores.device()),
+    };
+    let mask = mask.unsqueeze::<4>();
     let probs = activation::softmax(scores.mask_fill(mask, f32::NEG_INFINITY), 3);
-    probs.matmul(v).swap_dims(1, 2).reshape([b, s, h * hd])
+    let out = probs.matmul(v).swap_dims(1, 2).reshape([b, s, h * hd]);
+    (out, own)
 }
 
 /// Repeats each key/value head `n` times (head i of the queries reads kv head i / n).

@@ -8,8 +8,8 @@ use burn::tensor::{Device, Int, Tensor};
 use super::Architecture;
 use super::config::ModelConfig;
 use super::layers::{
-    Layout, Linear, Norm, Placement, Rope, activate, causal_attention, embed_tokens, load_matrix,
-    matmul_rows, upload, upload_matrix,
+    KeyValues, Layout, Linear, Norm, Placement, Rope, Span, activate, causal_attention,
+    embed_tokens, load_matrix, matmul_rows, upload, upload_matrix,
 };
 use super::names::Scope;
 use crate::error::Result;
@@ -119,8 +119,8 @@ impl Architecture for Llama {
         &self.cfg
     }
 
-    fn rope(&self, seq: usize, device: &Device) -> Option<Rope> {
-        Some(Rope::new(&self.cfg, seq, device))
+    fn rope(&self, positions: &[usize], device: &Device) -> Option<Rope> {
+        Some(Rope::new(&self.cfg, positions, device))
     }
 
     fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
@@ -131,22 +131,25 @@ impl Architecture for Llama {
         &self,
         l: usize,
         x: Tensor<3>,
-        rope: Option<&Rope>,
+        span: Span<'_>,
         hk: Option<&dyn Hooks>,
-    ) -> Tensor<3> {
+    ) -> (Tensor<3>, KeyValues) {
         let blk = &self.blocks[l];
         let h = blk.q.cast_input(blk.attn_norm.forward(x.clone()));
-        let attn = causal_attention(
+        let (attn, kv) = causal_attention(
             blk.q.forward(h.clone()),
             blk.k.forward(h.clone()),
             blk.v.forward(h),
             &self.cfg,
-            rope,
+            span,
         );
         let x = x + hooks::apply(hk, Site::AttnOut, l, blk.o.forward(attn));
         let h = blk.gate.cast_input(blk.ffn_norm.forward(x.clone()));
         let gated = activate(self.cfg.activation, blk.gate.forward(h.clone())) * blk.up.forward(h);
-        x + hooks::apply(hk, Site::MlpOut, l, blk.down.forward(gated))
+        (
+            x + hooks::apply(hk, Site::MlpOut, l, blk.down.forward(gated)),
+            kv,
+        )
     }
 
     fn unembed(&self, x: Tensor<3>) -> Tensor<3> {

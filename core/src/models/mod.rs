@@ -14,7 +14,7 @@ use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 
 pub use activscalar_types::config::{Activation, Arch, ModelConfig};
 pub use activscalar_types::model::WeightPrecision;
-use layers::Rope;
+use layers::{KeyValues, Rope, Span};
 
 use crate::error::{CoreError, Result};
 use crate::hooks::Hooks;
@@ -23,18 +23,19 @@ use crate::hooks::Hooks;
 pub trait Architecture {
     /// Hyper-parameters.
     fn config(&self) -> &ModelConfig;
-    /// Rotary tables for `seq` positions, if the architecture uses RoPE.
-    fn rope(&self, seq: usize, device: &Device) -> Option<Rope>;
+    /// Rotary tables for `positions`, if the architecture uses RoPE.
+    fn rope(&self, positions: &[usize], device: &Device) -> Option<Rope>;
     /// Token (and position) embedding of `[batch, seq]` ids.
     fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3>;
-    /// Block `layer` applied to the residual stream, calling the hooks at its two sites.
+    /// Block `layer` applied to the residual stream of the positions `span` describes, calling
+    /// the hooks at its two sites; returns the stream and the attention's keys and values.
     fn block(
         &self,
         layer: usize,
         x: Tensor<3>,
-        rope: Option<&Rope>,
+        span: Span<'_>,
         hooks: Option<&dyn Hooks>,
-    ) -> Tensor<3>;
+    ) -> (Tensor<3>, KeyValues);
     /// Final norm and unembedding: `[batch, n, d]` → `[batch, n, vocab]`.
     fn unembed(&self, x: Tensor<3>) -> Tensor<3>;
 }
@@ -180,8 +181,35 @@ impl Model {
         layers: std::ops::Range<usize>,
         hooks: Option<&dyn Hooks>,
     ) -> Tensor<3> {
-        let rope = self.arch.rope(x.dims()[1], &self.device);
-        layers.fold(x, |x, l| self.arch.block(l, x, rope.as_ref(), hooks))
+        let rope = self.rope(x.dims()[1]);
+        let span = Span {
+            rope: rope.as_ref(),
+            ..Span::default()
+        };
+        layers.fold(x, |x, l| self.arch.block(l, x, span, hooks).0)
+    }
+
+    /// Rotary tables for positions `0..seq`, if the architecture uses RoPE.
+    pub fn rope(&self, seq: usize) -> Option<Rope> {
+        self.rope_at(&(0..seq).collect::<Vec<_>>())
+    }
+
+    /// Rotary tables for `positions`, if the architecture uses RoPE.
+    pub fn rope_at(&self, positions: &[usize]) -> Option<Rope> {
+        self.arch.rope(positions, &self.device)
+    }
+
+    /// Block `layer` on the residual stream `x` of the positions `span` describes (`[batch, s, d]`);
+    /// returns the stream after it and the s positions' keys and values (a later call's
+    /// `span.past`).
+    pub fn block(
+        &self,
+        layer: usize,
+        x: Tensor<3>,
+        span: Span<'_>,
+        hooks: Option<&dyn Hooks>,
+    ) -> (Tensor<3>, KeyValues) {
+        self.arch.block(layer, x, span, hooks)
     }
 
     /// Next-token logits at each prompt's last position: `[batch, vocab]`.
@@ -204,7 +232,15 @@ impl Model {
         self.unembed_last(batch, x)
     }
 
-    fn unembed_last(&self, batch: &TokenBatch, x: Tensor<3>) -> Tensor<2> {
+    /// Final norm and unembedding of the residual stream `x` after the last block:
+    /// `[batch, n, d]` → `[batch, n, vocab]`.
+    pub fn unembed(&self, x: Tensor<3>) -> Tensor<3> {
+        self.arch.unembed(x)
+    }
+
+    /// Next-token logits at each of `batch`'s last positions of the residual stream `x` after the
+    /// last block.
+    pub fn unembed_last(&self, batch: &TokenBatch, x: Tensor<3>) -> Tensor<2> {
         let x = batch.last_positions(x);
         let [b, _, v] = [x.dims()[0], 1, self.config().vocab_size];
         self.arch.unembed(x).reshape([b, v])

@@ -8,8 +8,8 @@ use burn::tensor::{Device, Int, Tensor};
 use super::Architecture;
 use super::config::ModelConfig;
 use super::layers::{
-    Layout, Linear, Norm, Placement, Rope, activate, causal_attention, embed_tokens, load_matrix,
-    matmul_rows,
+    KeyValues, Layout, Linear, Norm, Placement, Rope, Span, activate, causal_attention,
+    embed_tokens, load_matrix, matmul_rows,
 };
 use super::names::Scope;
 use crate::error::Result;
@@ -78,14 +78,14 @@ impl NeoX {
         })
     }
 
-    fn attention(&self, blk: &Block, x: Tensor<3>, rope: Option<&Rope>) -> Tensor<3> {
+    fn attention(&self, blk: &Block, x: Tensor<3>, span: Span<'_>) -> (Tensor<3>, KeyValues) {
         let [b, s, d] = x.dims();
         let (h, hd) = (self.cfg.n_heads, self.cfg.head_dim);
         // The fused projection is laid out per head: [q_h | k_h | v_h] for each head h.
         let qkv = blk.query_key_value.forward(x).reshape([b, s, h, 3 * hd]);
         let part = |i: usize| qkv.clone().narrow(3, i * hd, hd).reshape([b, s, d]);
-        blk.dense
-            .forward(causal_attention(part(0), part(1), part(2), &self.cfg, rope))
+        let (attn, kv) = causal_attention(part(0), part(1), part(2), &self.cfg, span);
+        (blk.dense.forward(attn), kv)
     }
 
     fn mlp(&self, blk: &Block, x: Tensor<3>) -> Tensor<3> {
@@ -99,8 +99,8 @@ impl Architecture for NeoX {
         &self.cfg
     }
 
-    fn rope(&self, seq: usize, device: &Device) -> Option<Rope> {
-        Some(Rope::new(&self.cfg, seq, device))
+    fn rope(&self, positions: &[usize], device: &Device) -> Option<Rope> {
+        Some(Rope::new(&self.cfg, positions, device))
     }
 
     fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
@@ -111,19 +111,19 @@ impl Architecture for NeoX {
         &self,
         l: usize,
         x: Tensor<3>,
-        rope: Option<&Rope>,
+        span: Span<'_>,
         hk: Option<&dyn Hooks>,
-    ) -> Tensor<3> {
+    ) -> (Tensor<3>, KeyValues) {
         let blk = &self.blocks[l];
-        let attn = self.attention(blk, blk.input_layernorm.forward(x.clone()), rope);
+        let (attn, kv) = self.attention(blk, blk.input_layernorm.forward(x.clone()), span);
         let attn = hooks::apply(hk, Site::AttnOut, l, attn);
         if self.cfg.parallel_residual {
             let mlp = self.mlp(blk, blk.post_attention_layernorm.forward(x.clone()));
-            x + attn + hooks::apply(hk, Site::MlpOut, l, mlp)
+            (x + attn + hooks::apply(hk, Site::MlpOut, l, mlp), kv)
         } else {
             let x = x + attn;
             let mlp = self.mlp(blk, blk.post_attention_layernorm.forward(x.clone()));
-            x + hooks::apply(hk, Site::MlpOut, l, mlp)
+            (x + hooks::apply(hk, Site::MlpOut, l, mlp), kv)
         }
     }
 
