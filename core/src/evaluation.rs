@@ -1,9 +1,10 @@
 //! A fit's evaluation in as few forward passes as possible. Prompts of one length share a pass
 //! whichever split they come from: the training split's at β = ±1 (its base outputs are known
-//! from the fit), the others' at β = 0 and ±1. The effects of the largest cells are measured in
-//! the same pass: at a cell's block the test prompts' rows at β = +1 are copied, and the copy
-//! runs on from there with that cell's α left out, so the blocks below it run once for all.
-//! Cells beyond a pass's rows are measured by [`site_effects`].
+//! from the fit), the others' at β = 0 and ±1. The effects of the largest cells are measured
+//! beside the pass: a cell's copy of the test prompts at β = +1 joins at the cell's block and
+//! computes only the positions from the first one the cell changes (`effect_copies`), so the
+//! blocks below it and the positions before it run once for all. Cells beyond a pass's rows
+//! are measured by [`site_effects`].
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 

@@ -7,12 +7,15 @@ use activscalar_core::engine::read_vec;
 use activscalar_core::evaluation::evaluate_splits;
 use activscalar_core::fit::{FitOptions, Fitter, LengthGroup, batch_loss};
 use activscalar_core::interventions::{self, Dims, Intervention, Method};
-use activscalar_core::metrics::{SplitMetrics, evaluate, site_effects};
+use activscalar_core::metrics::{evaluate, site_effects};
 use activscalar_core::models::TokenBatch;
 use activscalar_core::objective::{Directions, Targets, effectiveness, kl_non_answer, logit_diff};
 use activscalar_core::rng::Rng;
 use activscalar_core::tasks::{Example, PreparedTask, Row};
 use activscalar_core::{Device, LoadedModel, ModelFiles, Tensor, TensorData, load_model};
+
+mod common;
+use common::assert_same_split;
 
 fn tiny() -> LoadedModel {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures/tiny-llama");
@@ -517,39 +520,6 @@ fn batched_site_effects_equal_zeroing_each_cell_alone() {
     }
 }
 
-/// Whether two measurements of a split agree (to float error: the batches differ).
-fn assert_same_split(got: &SplitMetrics, want: &SplitMetrics, what: &str) {
-    assert_eq!(got.n, want.n, "{what}: prompts");
-    for (g, w, name) in [
-        (got.base_mean_ld, want.base_mean_ld, "base LD"),
-        (got.base_accuracy, want.base_accuracy, "base accuracy"),
-        (got.plus.mean_ld, want.plus.mean_ld, "β = +1 LD"),
-        (got.minus.mean_ld, want.minus.mean_ld, "β = −1 LD"),
-        (got.plus.kl, want.plus.kl, "β = +1 KL"),
-        (got.minus.kl, want.minus.kl, "β = −1 KL"),
-        (
-            got.plus.flip_accuracy,
-            want.plus.flip_accuracy,
-            "β = +1 flips",
-        ),
-        (
-            got.minus.flip_accuracy,
-            want.minus.flip_accuracy,
-            "β = −1 flips",
-        ),
-        (
-            got.minus.other_mass_change,
-            want.minus.other_mass_change,
-            "β = −1 other mass",
-        ),
-    ] {
-        assert!(
-            (g - w).abs() < 1e-4,
-            "{what} {name}: shared passes {g}, alone {w}"
-        );
-    }
-}
-
 /// A fit's evaluation runs every split's prompts of one length, and the effect copies of the
 /// cells (each from its block), in shared forward passes: it measures what evaluating each
 /// split alone and each cell's effect alone does — with the training split's base outputs from the fit's groups or
@@ -604,13 +574,14 @@ fn an_evaluation_in_shared_passes_measures_what_each_split_and_cell_alone_does()
             &cells,
         ))
         .unwrap();
-        assert_same_split(&got.train, &alone(&train), "training split");
+        assert_same_split(&got.train, &alone(&train), "training split", 1e-4);
         assert_same_split(
             &got.validation.unwrap(),
             &alone(&validation),
             "validation split",
+            1e-4,
         );
-        assert_same_split(&got.test, &want_test, "test split");
+        assert_same_split(&got.test, &want_test, "test split", 1e-4);
         assert_eq!(got.effects.len(), cells.len());
         for ((cell, effect), (want_cell, want)) in got.effects.iter().zip(&want_effects) {
             assert_eq!(cell, want_cell);

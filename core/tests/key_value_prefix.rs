@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use activscalar_core::engine::read_vec;
-use activscalar_core::models::layers::Span;
+use activscalar_core::models::layers::{KeyValues, Span};
 use activscalar_core::models::{Model, TokenBatch};
 use activscalar_core::rng::Rng;
 use activscalar_core::{Device, LoadedModel, ModelFiles, Tensor, TensorData, load_model};
@@ -66,38 +66,54 @@ fn side_by_side(starts: &[usize], device: &Device) -> (Vec<usize>, Tensor<2, Boo
     )
 }
 
+/// Runs every block on the whole batch and, beside it, on the columns `take` picks from the
+/// residual stream (at `positions`), reading `past(kv)` of the whole batch's keys and values
+/// under `mask`; after each block the columns must equal `take` of the whole batch's.
+fn check_columns(
+    what: &str,
+    model: &Model,
+    positions: &[usize],
+    take: impl Fn(Tensor<3>) -> Tensor<3>,
+    past: impl Fn(KeyValues) -> KeyValues,
+    mask: Option<&Tensor<2, Bool>>,
+) {
+    let rope = model.rope(SEQ);
+    let whole = Span {
+        rope: rope.as_ref(),
+        ..Span::default()
+    };
+    let rope_at = model.rope_at(positions);
+    let mut x = model.residual_at(&batch(model), 0, None).unwrap();
+    let mut columns = take(x.clone());
+    for layer in 0..model.config().n_layers {
+        let (next, kv) = model.block(layer, x, whole, None);
+        let past = past(kv);
+        let span = Span {
+            rope: rope_at.as_ref(),
+            past: Some(&past),
+            mask,
+        };
+        columns = model.block(layer, columns, span, None).0;
+        x = next;
+        let worst = worst_difference(columns.clone(), take(x.clone()));
+        assert!(worst < 1e-4, "{what}, block {layer}: differs by {worst}");
+    }
+}
+
 #[test]
 fn later_positions_with_the_earlier_keys_and_values_match_the_whole_sequence() {
     for name in ["tiny-gpt2", "tiny-llama", "tiny-neox"] {
         let m = fixture(name);
-        let model = &m.model;
-        let batch = batch(model);
-        let rope = model.rope(SEQ);
-        let whole = Span {
-            rope: rope.as_ref(),
-            ..Span::default()
-        };
         for start in 1..SEQ {
             let positions: Vec<usize> = (start..SEQ).collect();
-            let late_rope = model.rope_at(&positions);
-            let mut x = model.residual_at(&batch, 0, None).unwrap();
-            let mut late = x.clone().narrow(1, start, SEQ - start);
-            for layer in 0..model.config().n_layers {
-                let (next, kv) = model.block(layer, x, whole, None);
-                let past = kv.first(start);
-                let span = Span {
-                    rope: late_rope.as_ref(),
-                    past: Some(&past),
-                    mask: None,
-                };
-                late = model.block(layer, late, span, None).0;
-                x = next;
-                let worst = worst_difference(late.clone(), x.clone().narrow(1, start, SEQ - start));
-                assert!(
-                    worst < 1e-4,
-                    "{name}, block {layer}, from position {start}: differs by {worst}"
-                );
-            }
+            check_columns(
+                &format!("{name} from position {start}"),
+                &m.model,
+                &positions,
+                |x| x.narrow(1, start, SEQ - start),
+                |kv| kv.first(start),
+                None,
+            );
         }
     }
 }
@@ -106,35 +122,16 @@ fn later_positions_with_the_earlier_keys_and_values_match_the_whole_sequence() {
 fn runs_side_by_side_under_a_mask_match_the_whole_sequence() {
     for name in ["tiny-gpt2", "tiny-llama", "tiny-neox"] {
         let m = fixture(name);
-        let model = &m.model;
-        let batch = batch(model);
-        let rope = model.rope(SEQ);
-        let whole = Span {
-            rope: rope.as_ref(),
-            ..Span::default()
-        };
         for starts in [[4, 1], [0, 6], [3, 3]] {
-            let (positions, mask) = side_by_side(&starts, model.device());
-            let rope_at = model.rope_at(&positions);
-            let mut x = model.residual_at(&batch, 0, None).unwrap();
-            let pieces = starts.map(|s| x.clone().narrow(1, s, SEQ - s));
-            let mut both = Tensor::cat(pieces.to_vec(), 1);
-            for layer in 0..model.config().n_layers {
-                let (next, kv) = model.block(layer, x, whole, None);
-                let span = Span {
-                    rope: rope_at.as_ref(),
-                    past: Some(&kv),
-                    mask: Some(&mask),
-                };
-                both = model.block(layer, both, span, None).0;
-                x = next;
-                let want = starts.map(|s| x.clone().narrow(1, s, SEQ - s));
-                let worst = worst_difference(both.clone(), Tensor::cat(want.to_vec(), 1));
-                assert!(
-                    worst < 1e-4,
-                    "{name}, block {layer}, from positions {starts:?}: differs by {worst}"
-                );
-            }
+            let (positions, mask) = side_by_side(&starts, m.model.device());
+            check_columns(
+                &format!("{name} from positions {starts:?}"),
+                &m.model,
+                &positions,
+                |x| Tensor::cat(starts.map(|s| x.clone().narrow(1, s, SEQ - s)).to_vec(), 1),
+                |kv| kv,
+                Some(&mask),
+            );
         }
     }
 }

@@ -9,10 +9,12 @@ use activscalar_core::engine::{BackendKind, Engine};
 use activscalar_core::evaluation::{SplitsMeasured, evaluate_splits};
 use activscalar_core::fit::LengthGroup;
 use activscalar_core::interventions::{Dims, Intervention, Method};
-use activscalar_core::metrics::SplitMetrics;
 use activscalar_core::rng::Rng;
 use activscalar_core::tasks::{Example, Row};
 use activscalar_core::{Device, LoadedModel, ModelFiles, load_model};
+
+mod common;
+use common::assert_same_split;
 
 fn tiny(device: &Device) -> LoadedModel {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures/tiny-llama");
@@ -87,23 +89,6 @@ fn measure(device: &Device, known: bool, mixed: bool) -> SplitsMeasured {
     .unwrap()
 }
 
-fn assert_close(gpu: &SplitMetrics, cpu: &SplitMetrics, what: &str) {
-    for (g, c, name) in [
-        (gpu.base_mean_ld, cpu.base_mean_ld, "base LD"),
-        (gpu.plus.mean_ld, cpu.plus.mean_ld, "β = +1 LD"),
-        (gpu.minus.mean_ld, cpu.minus.mean_ld, "β = −1 LD"),
-        (gpu.plus.kl, cpu.plus.kl, "β = +1 KL"),
-        (gpu.minus.kl, cpu.minus.kl, "β = −1 KL"),
-        (
-            gpu.plus.other_mass_change,
-            cpu.plus.other_mass_change,
-            "β = +1 other mass",
-        ),
-    ] {
-        assert!((g - c).abs() < 1e-3, "{what} {name}: wgpu {g}, CPU {c}");
-    }
-}
-
 #[test]
 fn an_evaluation_on_wgpu_measures_what_it_measures_on_the_cpu() {
     let gpu = Engine::gpu_or_cpu_blocking();
@@ -119,10 +104,10 @@ fn an_evaluation_on_wgpu_measures_what_it_measures_on_the_cpu() {
     for (known, mixed) in [(false, false), (true, true), (false, true)] {
         let on_gpu = measure(&gpu.device, known, mixed);
         let on_cpu = measure(&Device::flex(), known, mixed);
-        assert_close(&on_gpu.train, &on_cpu.train, "training split");
+        assert_same_split(&on_gpu.train, &on_cpu.train, "training split", 1e-3);
         let (gv, cv) = (on_gpu.validation.unwrap(), on_cpu.validation.unwrap());
-        assert_close(&gv, &cv, "validation split");
-        assert_close(&on_gpu.test, &on_cpu.test, "test split");
+        assert_same_split(&gv, &cv, "validation split", 1e-3);
+        assert_same_split(&on_gpu.test, &on_cpu.test, "test split", 1e-3);
         assert_eq!(on_gpu.effects.len(), on_cpu.effects.len());
         for ((cell, g), (_, c)) in on_gpu.effects.iter().zip(&on_cpu.effects) {
             assert!((g - c).abs() < 1e-3, "cell {cell}: wgpu {g}, CPU {c}");

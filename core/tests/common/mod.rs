@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use activscalar_core::metrics::SplitMetrics;
+
 /// The repository's root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -23,5 +25,36 @@ pub fn default_model_bytes() -> Option<Vec<u8>> {
             None
         }
         Err(e) => panic!("CI must fetch the default model first: {e}"),
+    }
+}
+
+/// Whether two measurements of a split agree within `tol` (float error: the batches or the
+/// backends differ).
+pub fn assert_same_split(got: &SplitMetrics, want: &SplitMetrics, what: &str, tol: f64) {
+    assert_eq!(got.n, want.n, "{what}: prompts");
+    for (g, w, name) in [
+        (got.base_mean_ld, want.base_mean_ld, "base LD"),
+        (got.base_accuracy, want.base_accuracy, "base accuracy"),
+        (got.plus.mean_ld, want.plus.mean_ld, "β = +1 LD"),
+        (got.minus.mean_ld, want.minus.mean_ld, "β = −1 LD"),
+        (got.plus.kl, want.plus.kl, "β = +1 KL"),
+        (got.minus.kl, want.minus.kl, "β = −1 KL"),
+        (
+            got.plus.flip_accuracy,
+            want.plus.flip_accuracy,
+            "β = +1 flips",
+        ),
+        (
+            got.minus.flip_accuracy,
+            want.minus.flip_accuracy,
+            "β = −1 flips",
+        ),
+        (
+            got.minus.other_mass_change,
+            want.minus.other_mass_change,
+            "β = −1 other mass",
+        ),
+    ] {
+        assert!((g - w).abs() < tol, "{what} {name}: {g}, expected {w}");
     }
 }
