@@ -10,7 +10,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::error::Result;
 use crate::groups::{LengthGroup, batches_by_length, tokens_of};
-use crate::interventions::{self, Intervention, Strength, position_map};
+use crate::interventions::{self, Intervention, Strength, key_at, position_map};
 use crate::metrics::{Columns, SplitMetrics, read, site_effects};
 use crate::models::layers::Span;
 use crate::models::{Model, TokenBatch};
@@ -59,7 +59,7 @@ struct Part<'a> {
     variants: Vec<usize>,
 }
 
-impl Part<'_> {
+impl<'a> Part<'a> {
     fn len(&self) -> usize {
         match &self.prompts {
             Prompts::Known(g) => g.len(),
@@ -90,7 +90,16 @@ impl Part<'_> {
         }
     }
 
-    /// Rows in the last block: every copy, the effects' included.
+    /// The prompts the pass's effect copies repeat: a fresh part's with effects to measure.
+    fn copied(&self) -> Option<&[&'a Example]> {
+        match &self.prompts {
+            Prompts::Fresh(batch) if !self.variants.is_empty() => Some(batch),
+            _ => None,
+        }
+    }
+
+    /// Rows in the last block, every copy included, an effect copy counted as the prompts'
+    /// whole rows (an upper bound: it computes only the positions its cell changes).
     fn rows(&self) -> usize {
         self.len() * (self.betas().len() + self.variants.len())
     }
@@ -221,7 +230,7 @@ async fn run_pass(
             Prompts::Fresh(batch) => (tokens_of(batch, device)?, position_map(batch, keys, device)),
         };
         let (n, runs) = (p.len(), p.betas());
-        if let (Prompts::Fresh(batch), false) = (&p.prompts, p.variants.is_empty()) {
+        if let Some(batch) = p.copied() {
             copied.extend(batch.iter().copied());
             plus_rows.push((betas.len() + n * p.plus_copy(), n));
         }
@@ -240,20 +249,25 @@ async fn run_pass(
         lengths,
     };
     let seq = tokens.seq();
-    let variants = parts
-        .iter()
-        .find_map(|p| (!p.variants.is_empty()).then_some(&p.variants));
-    let segments = variants.into_iter().flatten().map(|&cell| Segment {
-        cell,
-        cell_id: cells[cell],
-        layer: cell_layer(&iv.dims, cells[cell]),
-        start: first_changed(&copied, cells[cell] % keys, seq),
-    });
-    let segments = segments.collect();
-    let mut effect = EffectCopies::new(iv, seq, copied, plus_rows, segments);
+    // Every part with copies measures the same cells (the test split's shared ones).
+    let variants = parts.iter().find_map(|p| p.copied().map(|_| &p.variants));
+    debug_assert!(
+        parts
+            .iter()
+            .all(|p| p.variants.is_empty() || Some(&p.variants) == variants)
+    );
+    let segments = (variants.into_iter().flatten())
+        .map(|&index| Segment {
+            index,
+            cell: cells[index],
+            layer: cell_layer(&iv.dims, cells[index]),
+            start: first_changed(&copied, cells[index] % keys, keys, seq),
+        })
+        .collect();
+    let mut effect = EffectCopies::batches(iv, seq, copied, plus_rows, segments);
     // Block by block from the lowest cell's: each effect copy joins at its cell's block.
     let n_layers = model.config().n_layers;
-    let first = effect.first_layer().unwrap_or(n_layers);
+    let first = (effect.iter().filter_map(EffectCopies::first_layer).min()).unwrap_or(n_layers);
     let mut x = model.residual_at(&tokens, first, Some(&hooks))?;
     let rope = model.rope(seq);
     let span = Span {
@@ -262,7 +276,9 @@ async fn run_pass(
     };
     for layer in first..n_layers {
         let (next, kv) = model.block(layer, x.clone(), span, Some(&hooks));
-        effect.block(model, layer, &x, &kv);
+        for batch in &mut effect {
+            batch.block(model, layer, &x, &kv);
+        }
         x = next;
     }
     let logits = model.unembed_last(&tokens, x);
@@ -285,11 +301,13 @@ async fn run_pass(
         };
         let (plus, minus) = (take(), take());
         outs.extend(Columns::tensors(&targets, base_ld, base_other, plus, minus));
-        if !p.variants.is_empty() {
+        if p.copied().is_some() {
             copied_targets.push((targets, n));
         }
     }
-    let effects = effect.logits(model);
+    let effects: Vec<(usize, Tensor<2>)> = (effect.into_iter())
+        .flat_map(|batch| batch.logits(model))
+        .collect();
     for (_, copy) in &effects {
         let mut row = 0;
         for (targets, n) in &copied_targets {
@@ -324,19 +342,12 @@ fn copied_rows(t: &Tensor<2>, start: usize, n: usize) -> Tensor<2> {
     t.clone().select(0, at)
 }
 
-/// The first position where the α of `key` acts on any of `prompts` (of `seq` tokens; the
-/// last position when it acts on none): the first an effect copy of one of its cells computes.
-fn first_changed(prompts: &[&Example], key: usize, seq: usize) -> usize {
-    let at = |e: &&Example| match e.keys.is_empty() {
-        true => Some(key),
-        false => e.keys.iter().position(|&k| k as usize == key),
-    };
-    prompts
-        .iter()
-        .filter_map(at)
-        .min()
-        .unwrap_or(seq - 1)
-        .min(seq - 1)
+/// The first position where the α of `key` (of `n_keys`) acts on any of `prompts` (of `seq`
+/// tokens; the last position when it acts on none): the first an effect copy of one of its
+/// cells computes.
+fn first_changed(prompts: &[&Example], key: usize, n_keys: usize, seq: usize) -> usize {
+    let acts = |p: &usize| prompts.iter().any(|e| key_at(e, *p, n_keys) == Some(key));
+    (0..seq).find(acts).unwrap_or(seq.saturating_sub(1))
 }
 
 /// The parts' position maps as one (`None` when every part's is: key p at position p). A part

@@ -139,7 +139,7 @@ pub(crate) async fn read(t: Tensor<1>) -> Result<Vec<f32>> {
 }
 
 /// Most cells whose effect is measured when a fit is evaluated (each costs the test prompts'
-/// rows from the cell's block up; more can be measured on request).
+/// positions from the cell's block and first position up; more can be measured on request).
 pub const EFFECT_CELLS: usize = 8;
 
 /// Most prompts in one forward pass of [`site_effects`] (variants × prompts).

@@ -541,10 +541,11 @@ fn an_evaluation_in_shared_passes_measures_what_each_split_and_cell_alone_does()
         21,
     );
     let validation = with_answers(random_examples(3, 5, 22, 300));
-    // 20 test prompts: a pass holds the copies of 6 cells (128 rows), so of the 8 cells below
-    // the two highest are measured in passes of their own.
+    // 38 test prompts, 37 of length 4 (two parts of one pass): a pass holds the copies of 4
+    // cells (128 rows), so of the 8 cells below the four highest are measured in passes of
+    // their own.
     let mut test = keyed(&[vec![0, 1, 2, 2, 3, 4], vec![0, 1, 3, 4]], 23);
-    test.extend(with_answers(random_examples(18, 4, 24, 300)));
+    test.extend(with_answers(random_examples(36, 4, 24, 300)));
     let d = dims(&m, 5);
     let iv = random_theta(Method::ActivScalar, d, 0.5, 25, device);
     // Cells on both layers and sites, several on one (site, layer).
@@ -590,6 +591,38 @@ fn an_evaluation_in_shared_passes_measures_what_each_split_and_cell_alone_does()
                 "cell {cell}: shared {effect}, alone {want}"
             );
         }
+    }
+}
+
+/// Long prompts: the effect copies of one pass do not fit one row (128 positions) and run in
+/// several batches, which measure what each cell alone does.
+#[test]
+fn effect_copies_in_several_batches_measure_what_each_cell_alone_does() {
+    let m = tiny();
+    let len = 40;
+    let test = with_answers(random_examples(4, len, 31, 300));
+    let d = dims(&m, len);
+    let iv = random_theta(Method::ActivScalar, d, 0.5, 32, m.model.device());
+    // Eight cells from positions 1–8 on both layers: 8 · 35 positions in all.
+    let cells: Vec<usize> = (0..8).map(|i| (i % 4) * len + 1 + i).collect();
+    let want_test = pollster::block_on(evaluate(&m.model, Some(&iv), &test, 64)).unwrap();
+    let full = want_test.plus.mean_ld;
+    let want = pollster::block_on(site_effects(&m.model, &iv, &cells, &test, full, 64)).unwrap();
+    let got = pollster::block_on(evaluate_splits(
+        &m.model,
+        &iv,
+        (&test, None),
+        &[],
+        &test,
+        &cells,
+    ))
+    .unwrap();
+    assert_same_split(&got.test, &want_test, "test split", 1e-4);
+    for ((cell, effect), (_, want)) in got.effects.iter().zip(&want) {
+        assert!(
+            (effect - want).abs() < 1e-4,
+            "cell {cell}: shared {effect}, alone {want}"
+        );
     }
 }
 

@@ -21,7 +21,8 @@ fn tiny(device: &Device) -> LoadedModel {
     load_model(ModelFiles::from_path(&dir).unwrap(), device).unwrap()
 }
 
-/// `n` prompts of random ids with random answers; keyed by `keys` (their lengths) if given.
+/// `n` prompts of `len` random ids with random answers; keyed by `keys` (one list after another,
+/// each prompt as long as its list) if given.
 fn prompts(n: usize, len: usize, seed: u64, keys: Option<&[Vec<u32>]>) -> Vec<Example> {
     let mut rng = Rng::new(seed);
     (0..n)
@@ -31,12 +32,12 @@ fn prompts(n: usize, len: usize, seed: u64, keys: Option<&[Vec<u32>]>) -> Vec<Ex
                 correct: "a".into(),
                 wrong: "b".into(),
             };
+            let len = keys.map_or(len, |k| k[i % k.len()].len());
             let ids: Vec<u32> = (0..len).map(|_| 1 + rng.below(299) as u32).collect();
             let (pos, neg) = (1 + rng.below(299) as u32, 1 + rng.below(299) as u32);
             let mut e = Example::positional(row, ids, pos, neg);
             if let Some(keys) = keys {
                 e.keys = keys[i % keys.len()].clone();
-                e.ids.truncate(e.keys.len());
             }
             e
         })

@@ -5,29 +5,34 @@
 //!
 //! A prompt's copies lie side by side in one row (one segment per cell), so a block multiplies
 //! by its weights once for all of them. An attention mask keeps each segment to the β = +1
-//! row's positions before its first one and to its own positions up to the current one.
+//! row's positions before its first one and to its own positions up to the current one. The
+//! attention's scores grow with the square of a row's length, so segments beyond
+//! [`COLUMNS`] positions go to another batch.
 
 use burn::tensor::{Bool, Int, Tensor, TensorData};
 
-use crate::interventions::{Intervention, Steering};
+use crate::interventions::{Intervention, Steering, key_at};
 use crate::models::Model;
 use crate::models::layers::{KeyValues, Rope, Span};
 use crate::tasks::Example;
+
+/// Most positions in a row of copies, unless one copy alone has more.
+const COLUMNS: usize = 128;
 
 /// The copy of one cell.
 #[derive(Clone, Copy)]
 pub(super) struct Segment {
     /// Index into the requested cells.
-    pub cell: usize,
+    pub index: usize,
     /// The ActivScalar cell it leaves out.
-    pub cell_id: usize,
+    pub cell: usize,
     /// The block where the copy joins: its cell's.
     pub layer: usize,
     /// The first position the cell changes on any of the prompts, the first the copy computes.
     pub start: usize,
 }
 
-/// The positions, rotary tables, mask and hooks of the segments joined so far.
+/// The rotary tables, mask and hooks of the segments joined so far.
 struct Layout {
     rope: Option<Rope>,
     mask: Tensor<2, Bool>,
@@ -36,15 +41,15 @@ struct Layout {
     ends: Vec<usize>,
 }
 
-/// The effect copies of a pass, moved on block by block beside its main rows.
+/// A batch of a pass's effect copies, moved on block by block beside its main rows.
 pub(super) struct EffectCopies<'a> {
     iv: &'a Intervention,
     seq: usize,
-    /// One row per prompt: the prompts, and the rows of the pass that hold them at β = +1
-    /// (first row, count), in the same order.
+    /// The prompts, one row each, and the pass's rows that hold them at β = +1: (first row,
+    /// count) per part, in the prompts' order.
     prompts: Vec<&'a Example>,
     plus_rows: Vec<(usize, usize)>,
-    /// The segments in the order they join (lowest block first); the first `joined` have.
+    /// The segments in the order they join (lowest block first); the first `joined` have joined.
     segments: Vec<Segment>,
     joined: usize,
     x: Option<Tensor<3>>,
@@ -53,25 +58,40 @@ pub(super) struct EffectCopies<'a> {
 
 impl<'a> EffectCopies<'a> {
     /// Copies of `seq`-token `prompts` (whose β = +1 rows in the pass are `plus_rows`), one per
-    /// segment.
-    pub fn new(
+    /// segment, in batches of at most [`COLUMNS`] positions a row (lowest blocks together).
+    pub fn batches(
         iv: &'a Intervention,
         seq: usize,
         prompts: Vec<&'a Example>,
         plus_rows: Vec<(usize, usize)>,
         mut segments: Vec<Segment>,
-    ) -> EffectCopies<'a> {
+    ) -> Vec<EffectCopies<'a>> {
         segments.sort_by_key(|s| s.layer);
-        EffectCopies {
-            iv,
-            seq,
-            prompts,
-            plus_rows,
-            segments,
-            joined: 0,
-            x: None,
-            layout: None,
+        let mut batches: Vec<Vec<Segment>> = Vec::new();
+        let mut columns = 0;
+        for s in segments {
+            let width = seq - s.start;
+            match batches.last_mut() {
+                Some(b) if columns + width <= COLUMNS.max(seq) => b.push(s),
+                _ => {
+                    batches.push(vec![s]);
+                    columns = 0;
+                }
+            }
+            columns += width;
         }
+        (batches.into_iter())
+            .map(|segments| EffectCopies {
+                iv,
+                seq,
+                prompts: prompts.clone(),
+                plus_rows: plus_rows.clone(),
+                segments,
+                joined: 0,
+                x: None,
+                layout: None,
+            })
+            .collect()
     }
 
     /// The lowest block a copy joins at, if there are copies.
@@ -79,16 +99,16 @@ impl<'a> EffectCopies<'a> {
         self.segments.first().map(|s| s.layer)
     }
 
-    /// Block `layer` for the copies: those joining at it are taken from `x` (the pass's main
+    /// Block `layer` for the copies: those joining at it are taken from `main` (the pass's main
     /// rows entering it); then every joined copy runs it, reading the earlier positions' keys
     /// and values from `kv` (the main rows', in this block).
-    pub fn block(&mut self, model: &Model, layer: usize, x: &Tensor<3>, kv: &KeyValues) {
+    pub fn block(&mut self, model: &Model, layer: usize, main: &Tensor<3>, kv: &KeyValues) {
         let joining = self.segments[self.joined..]
             .iter()
             .take_while(|s| s.layer == layer)
             .count();
         if joining > 0 {
-            let plus = self.plus(|r, n| x.clone().narrow(0, r, n));
+            let plus = self.plus(|r, n| main.clone().narrow(0, r, n));
             let mut pieces: Vec<Tensor<3>> = self.x.take().into_iter().collect();
             for s in &self.segments[self.joined..self.joined + joining] {
                 pieces.push(plus.clone().narrow(1, s.start, self.seq - s.start));
@@ -109,24 +129,26 @@ impl<'a> EffectCopies<'a> {
         self.x = Some(model.block(layer, x, span, Some(&layout.hooks)).0);
     }
 
-    /// Each segment's cell (index into the requested cells) and next-token logits
+    /// Each joined segment's index (into the requested cells) and next-token logits
     /// `[prompts, vocab]`, once every block has run.
     pub fn logits(self, model: &Model) -> Vec<(usize, Tensor<2>)> {
         let (Some(x), Some(layout)) = (self.x, self.layout) else {
             return Vec::new();
         };
         let [rows, _, _] = x.dims();
-        let ends: Vec<i64> = layout.ends.iter().map(|&e| e as i64).collect();
-        let n = ends.len();
-        let ends = Tensor::<1, Int>::from_data(TensorData::new(ends, [n]), &x.device());
-        let logits = model.unembed(x.select(1, ends));
+        let device = x.device();
+        let index = |at: &[usize]| {
+            let at: Vec<i64> = at.iter().map(|&a| a as i64).collect();
+            let n = at.len();
+            Tensor::<1, Int>::from_data(TensorData::new(at, [n]), &device)
+        };
+        let logits = model.unembed(x.select(1, index(&layout.ends)));
         let vocab = logits.dims()[2];
-        (self.segments.iter().enumerate())
-            .map(|(i, s)| {
-                (
-                    s.cell,
-                    logits.clone().narrow(1, i, 1).reshape([rows, vocab]),
-                )
+        // Selected, not narrowed: see `copied_rows` in the parent module.
+        (self.segments.iter().zip(0..layout.ends.len()))
+            .map(|(s, i)| {
+                let one = logits.clone().select(1, index(&[i]));
+                (s.index, one.reshape([rows, vocab]))
             })
             .collect()
     }
@@ -136,7 +158,7 @@ impl<'a> EffectCopies<'a> {
         Tensor::cat(self.plus_rows.iter().map(|&(r, n)| rows(r, n)).collect(), 0)
     }
 
-    /// The layout of the joined segments.
+    /// The layout of the joined segments (built on the host, at each block where some join).
     fn layout(&self, model: &Model) -> Layout {
         let device = model.device();
         let segments = &self.segments[..self.joined];
@@ -159,20 +181,16 @@ impl<'a> EffectCopies<'a> {
         let mask = Tensor::<2, Bool>::from_data(TensorData::new(mask, [t, seq + t]), device);
         // Each column's key in each prompt, θ laid on it, and every cell left out of its own
         // segment wherever its key is.
-        let key = |e: &Example, p: usize| match e.keys.is_empty() {
-            true => Some(p),
-            false => e.keys.get(p).map(|&k| k as usize),
-        };
         let rows = self.prompts.len();
         let mut map = vec![0.0f32; rows * t * keys];
         let mut keep: Vec<((usize, usize), Vec<f32>)> = Vec::new();
         for (r, e) in self.prompts.iter().enumerate() {
             for (col, &(i, p)) in columns.iter().enumerate() {
-                let Some(k) = key(e, p).filter(|&k| k < keys) else {
+                let Some(k) = key_at(e, p, keys) else {
                     continue;
                 };
                 map[(r * t + col) * keys + k] = 1.0;
-                let cell = segments[i].cell_id;
+                let cell = segments[i].cell;
                 if cell % keys == k {
                     let at = self.site_layer(cell);
                     let m = match keep.iter().position(|(a, _)| *a == at) {

@@ -205,6 +205,11 @@ impl Strength {
     }
 }
 
+/// The key of a position-tied θ (of `n_keys` keys) that position `p` of `e` reads, if any.
+pub fn key_at(e: &Example, p: usize, n_keys: usize) -> Option<usize> {
+    e.keys.get(p).map(|&k| k as usize).filter(|&k| k < n_keys)
+}
+
 /// Which key of a position-tied θ each position of a batch uses, as one-hot rows
 /// `[batch, seq, K]` (all zero where a prompt has ended): `None` when every prompt's key p is
 /// its position p, as for rows without a template.
@@ -218,9 +223,9 @@ pub fn position_map(examples: &[&Example], n_keys: usize, device: &Device) -> Op
     let seq = examples.iter().map(|e| e.ids.len()).max().unwrap_or(0);
     let mut data = vec![0.0f32; examples.len() * seq * n_keys];
     for (b, e) in examples.iter().enumerate() {
-        for (p, &k) in e.keys.iter().enumerate().take(seq) {
-            if (k as usize) < n_keys {
-                data[(b * seq + p) * n_keys + k as usize] = 1.0;
+        for p in 0..seq {
+            if let Some(k) = key_at(e, p, n_keys) {
+                data[(b * seq + p) * n_keys + k] = 1.0;
             }
         }
     }

@@ -254,7 +254,7 @@ fn gelu_tanh(x: Tensor<3>) -> Tensor<3> {
     x * activation::sigmoid(u2)
 }
 
-/// Rotary position embedding tables for one sequence length (HF "rotate_half" convention on
+/// Rotary position embedding tables for a list of positions (HF "rotate_half" convention on
 /// the first `rotary_dim` dimensions of each head).
 pub struct Rope {
     cos: Tensor<4>,
@@ -364,8 +364,8 @@ pub struct Span<'a> {
 
 /// Causal scaled-dot-product attention. `q`: `[b, s, n_heads·hd]`, `k`/`v`: `[b, s, n_kv·hd]`
 /// for the `s` positions computed; `span.past` holds the keys and values of `p` earlier
-/// positions, and `span.mask` may replace the causal mask. Returns `[b, s, n_heads·hd]` (before the output projection) and the `s`
-/// positions' keys and values.
+/// positions, and `span.mask` may replace the causal mask. Returns `[b, s, n_heads·hd]` (before
+/// the output projection) and the `s` positions' keys and values.
 pub fn causal_attention(
     q: Tensor<3>,
     k: Tensor<3>,
