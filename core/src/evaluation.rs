@@ -1,20 +1,20 @@
 //! A fit's evaluation in as few forward passes as possible. Prompts of one length share a pass
 //! whichever split they come from: the training split's at β = ±1 (its base outputs are known
-//! from the fit), the others' at β = 0 and ±1. The effects of the largest cells are measured
-//! beside the pass: a cell's copy of the test prompts at β = +1 joins at the cell's block and
-//! computes only the positions from the first one the cell changes (`effect_copies`), so the
-//! blocks below it and the positions before it run once for all. Cells beyond a pass's rows
-//! are measured by [`site_effects`].
+//! from the fit), the others' at β = 0 and ±1. The effects of cells are measured beside the
+//! pass: a cell's copy of the test prompts at β = +1 joins at the cell's block and computes
+//! only the positions from the first one the cell changes (`effect_copies`), so the blocks
+//! below it and the positions before it run once for all. [`effects_on`] measures cells the
+//! same way on prompts run at β = +1 alone.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::error::Result;
 use crate::groups::{LengthGroup, batches_by_length, tokens_of};
 use crate::interventions::{self, Intervention, Strength, key_at, position_map};
-use crate::metrics::{Columns, SplitMetrics, read, site_effects};
+use crate::metrics::{Columns, SplitMetrics, read};
 use crate::models::layers::Span;
 use crate::models::{Model, TokenBatch};
-use crate::objective::{Targets, logit_diff, other_mass};
+use crate::objective::{Targets, answer_ids, logit_diff, other_mass, pair_diff};
 use crate::tasks::Example;
 
 mod effect_copies;
@@ -24,11 +24,9 @@ use effect_copies::{EffectCopies, Segment};
 /// Most prompts of one split in one part of a pass (as [`crate::metrics::evaluate`] batches).
 const PART_PROMPTS: usize = 32;
 
-/// Most rows (prompt copies) in one pass, unless a single part has more.
+/// Most rows (prompt copies, effect copies counted by their positions) in one pass, unless a
+/// single part has more.
 const PASS_ROWS: usize = 256;
-
-/// Most effect copies of the test prompts in one pass.
-const EFFECT_ROWS: usize = 128;
 
 /// What [`evaluate_splits`] measured.
 pub struct SplitsMeasured {
@@ -38,8 +36,8 @@ pub struct SplitsMeasured {
     pub validation: Option<SplitMetrics>,
     /// Test split.
     pub test: SplitMetrics,
-    /// (cell, effect) for every requested cell: the drop in the test split's mean LD at β = +1
-    /// when that one α is zeroed.
+    /// (cell, effect) for every requested cell (ActivScalar), in their order: the drop in the
+    /// test split's mean LD at β = +1 when that one α is zeroed.
     pub effects: Vec<(usize, f64)>,
 }
 
@@ -47,8 +45,10 @@ pub struct SplitsMeasured {
 enum Prompts<'a> {
     /// A fit's group, whose base outputs are known: β = +1 and −1.
     Known(&'a LengthGroup),
-    /// Prompts measured at β = 0, +1 and −1 (and, on the test split, once per cell in the shared passes).
+    /// Prompts measured at β = 0, +1 and −1.
     Fresh(Vec<&'a Example>),
+    /// Prompts run at β = +1 only, for their effect copies.
+    Plus(Vec<&'a Example>),
 }
 
 /// One split's prompts in a pass.
@@ -57,20 +57,43 @@ struct Part<'a> {
     prompts: Prompts<'a>,
     /// Indices (into the requested cells) of the effects measured on these prompts.
     variants: Vec<usize>,
+    /// Positions the effect copies of one prompt compute, all cells together.
+    copy_width: usize,
 }
 
 impl<'a> Part<'a> {
+    /// `prompts` of split `split`, with no effects to measure.
+    fn new(split: usize, prompts: Prompts<'a>) -> Part<'a> {
+        Part {
+            split,
+            prompts,
+            variants: Vec::new(),
+            copy_width: 0,
+        }
+    }
+
+    /// Measures the effects of `variants` (indices into `cells`) on the part's prompts.
+    fn measuring(mut self, iv: &Intervention, cells: &[usize], variants: &[usize]) -> Part<'a> {
+        self.variants = variants.to_vec();
+        if let Some(batch) = self.copied() {
+            let (seq, keys) = (self.prompt_len(), iv.dims.positions);
+            let start = |&i: &usize| first_changed(batch, cells[i] % keys, keys, seq);
+            self.copy_width = variants.iter().map(|i| seq - start(i)).sum();
+        }
+        self
+    }
+
     fn len(&self) -> usize {
         match &self.prompts {
             Prompts::Known(g) => g.len(),
-            Prompts::Fresh(v) => v.len(),
+            Prompts::Fresh(v) | Prompts::Plus(v) => v.len(),
         }
     }
 
     fn prompt_len(&self) -> usize {
         match &self.prompts {
             Prompts::Known(g) => g.tokens.seq(),
-            Prompts::Fresh(v) => v[0].ids.len(),
+            Prompts::Fresh(v) | Prompts::Plus(v) => v[0].ids.len(),
         }
     }
 
@@ -79,29 +102,38 @@ impl<'a> Part<'a> {
         match self.prompts {
             Prompts::Known(_) => vec![1.0, -1.0],
             Prompts::Fresh(_) => vec![0.0, 1.0, -1.0],
+            Prompts::Plus(_) => vec![1.0],
         }
     }
 
     /// Which of [`betas`](Self::betas)' copies runs β = +1.
     fn plus_copy(&self) -> usize {
         match self.prompts {
-            Prompts::Known(_) => 0,
+            Prompts::Known(_) | Prompts::Plus(_) => 0,
             Prompts::Fresh(_) => 1,
         }
     }
 
-    /// The prompts the pass's effect copies repeat: a fresh part's with effects to measure.
+    /// Whether the part's split metrics are measured (all but [`Prompts::Plus`]).
+    fn measured(&self) -> bool {
+        !matches!(self.prompts, Prompts::Plus(_))
+    }
+
+    /// The prompts the pass's effect copies repeat: a part's with effects to measure.
     fn copied(&self) -> Option<&[&'a Example]> {
         match &self.prompts {
-            Prompts::Fresh(batch) if !self.variants.is_empty() => Some(batch),
+            Prompts::Fresh(batch) | Prompts::Plus(batch) if !self.variants.is_empty() => {
+                Some(batch)
+            }
             _ => None,
         }
     }
 
-    /// Rows in the last block, every copy included, an effect copy counted as the prompts'
-    /// whole rows (an upper bound: it computes only the positions its cell changes).
+    /// Rows in the last block, the effect copies' positions counted as whole rows (exact when
+    /// the pass's other copied prompts change at the same positions).
     fn rows(&self) -> usize {
-        self.len() * (self.betas().len() + self.variants.len())
+        let copies = self.copy_width.div_ceil(self.prompt_len().max(1));
+        self.len() * (self.betas().len() + copies)
     }
 }
 
@@ -115,43 +147,22 @@ pub async fn evaluate_splits(
     test: &[Example],
     cells: &[usize],
 ) -> Result<SplitsMeasured> {
-    let shared = cells_in_shared_passes(iv, cells, test.len());
-    let mut by_len: std::collections::BTreeMap<usize, Vec<Part>> = Default::default();
-    let mut parts: Vec<Part> = Vec::new();
-    match train.1 {
-        Some(groups) => parts.extend(groups.iter().map(|g| Part {
-            split: 0,
-            prompts: Prompts::Known(g),
-            variants: Vec::new(),
-        })),
-        None => parts.extend(fresh(0, train.0, &[])),
-    }
-    parts.extend(fresh(1, validation, &[]));
-    parts.extend(fresh(2, test, &shared));
-    for p in parts {
-        by_len.entry(p.prompt_len()).or_default().push(p);
-    }
+    let variants = measurable(iv, cells);
+    let mut parts: Vec<Part> = match train.1 {
+        Some(groups) => (groups.iter())
+            .map(|g| Part::new(0, Prompts::Known(g)))
+            .collect(),
+        None => in_parts(0, train.0, Prompts::Fresh),
+    };
+    parts.extend(in_parts(1, validation, Prompts::Fresh));
+    parts.extend(
+        (in_parts(2, test, Prompts::Fresh).into_iter()).map(|p| p.measuring(iv, cells, &variants)),
+    );
     let mut columns: [Columns; 3] = Default::default();
-    let mut sums = vec![0.0f64; cells.len()];
-    for parts in by_len.into_values() {
-        for pass in packed(parts) {
-            run_pass(model, iv, cells, &pass, &mut columns, &mut sums).await?;
-        }
-    }
+    let sums = run_passes(model, iv, cells, parts, &mut columns).await?;
     let [train_c, val_c, test_c] = columns;
     let test_m = test_c.metrics();
-    let full = test_m.plus.mean_ld;
-    let total = test.len().max(1) as f64;
-    let mut effects: Vec<(usize, f64)> = shared
-        .iter()
-        .map(|&i| (cells[i], full - sums[i] / total))
-        .collect();
-    let rest: Vec<usize> = (0..cells.len())
-        .filter(|i| !shared.contains(i))
-        .map(|i| cells[i])
-        .collect();
-    effects.extend(site_effects(model, iv, &rest, test, full, PART_PROMPTS).await?);
-    effects.sort_by_key(|&(cell, _)| cells.iter().position(|&c| c == cell));
+    let effects = effects_from(cells, &variants, &sums, test_m.plus.mean_ld, test.len());
     Ok(SplitsMeasured {
         train: train_c.metrics(),
         validation: (!validation.is_empty()).then(|| val_c.metrics()),
@@ -160,29 +171,84 @@ pub async fn evaluate_splits(
     })
 }
 
-/// `examples` as parts of at most [`PART_PROMPTS`] prompts of one length, each measuring the
-/// effects `variants`.
-fn fresh<'a>(split: usize, examples: &'a [Example], variants: &[usize]) -> Vec<Part<'a>> {
-    batches_by_length(examples, PART_PROMPTS)
-        .into_iter()
-        .map(|batch| Part {
-            split,
-            prompts: Prompts::Fresh(batch),
-            variants: variants.to_vec(),
-        })
+/// ActivScalar: each of `cells`' contribution to the mean LD of `examples` at β = +1 — the
+/// drop in mean LD when that one α is zeroed — given the mean LD with every cell (`full`).
+/// Returns (cell, effect) in the cells' order; nothing for other methods.
+pub async fn effects_on(
+    model: &Model,
+    iv: &Intervention,
+    cells: &[usize],
+    examples: &[Example],
+    full: f64,
+) -> Result<Vec<(usize, f64)>> {
+    let variants = measurable(iv, cells);
+    if variants.is_empty() || examples.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parts = (in_parts(2, examples, Prompts::Plus).into_iter())
+        .map(|p| p.measuring(iv, cells, &variants))
+        .collect();
+    let sums = run_passes(model, iv, cells, parts, &mut Default::default()).await?;
+    Ok(effects_from(cells, &variants, &sums, full, examples.len()))
+}
+
+/// Indices of the `cells` whose effects can be measured: all of them for ActivScalar.
+fn measurable(iv: &Intervention, cells: &[usize]) -> Vec<usize> {
+    if iv.method == interventions::Method::ActivScalar {
+        (0..cells.len()).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// (cell, effect) of the `variants` of `cells`, from the sums of their copies' LDs over `n`
+/// prompts and the mean LD with every cell (`full`).
+fn effects_from(
+    cells: &[usize],
+    variants: &[usize],
+    sums: &[f64],
+    full: f64,
+    n: usize,
+) -> Vec<(usize, f64)> {
+    let n = n.max(1) as f64;
+    (variants.iter())
+        .map(|&i| (cells[i], full - sums[i] / n))
         .collect()
 }
 
-/// Which of `cells` (indices, lowest block first) are measured in the splits' passes: as many
-/// as [`EFFECT_ROWS`] copies of a part of the test prompts allow.
-fn cells_in_shared_passes(iv: &Intervention, cells: &[usize], n_test: usize) -> Vec<usize> {
-    if iv.method != interventions::Method::ActivScalar || n_test == 0 {
-        return Vec::new();
+/// Runs `parts` in passes (per prompt length, packed), adding each split's numbers to
+/// `columns`; returns the LD sums of the effect copies of each of `cells`.
+async fn run_passes(
+    model: &Model,
+    iv: &Intervention,
+    cells: &[usize],
+    parts: Vec<Part<'_>>,
+    columns: &mut [Columns; 3],
+) -> Result<Vec<f64>> {
+    let mut by_len: std::collections::BTreeMap<usize, Vec<Part>> = Default::default();
+    for p in parts {
+        by_len.entry(p.prompt_len()).or_default().push(p);
     }
-    let mut order: Vec<usize> = (0..cells.len()).collect();
-    order.sort_by_key(|&i| (cell_layer(&iv.dims, cells[i]), i));
-    order.truncate((EFFECT_ROWS / n_test.min(PART_PROMPTS)).max(1));
-    order
+    let mut sums = vec![0.0f64; cells.len()];
+    for parts in by_len.into_values() {
+        for pass in packed(parts) {
+            run_pass(model, iv, cells, &pass, columns, &mut sums).await?;
+        }
+    }
+    Ok(sums)
+}
+
+/// `examples` of split `split` as parts of at most [`PART_PROMPTS`] prompts of one length,
+/// each measured as `prompts` says.
+fn in_parts<'a>(
+    split: usize,
+    examples: &'a [Example],
+    prompts: fn(Vec<&'a Example>) -> Prompts<'a>,
+) -> Vec<Part<'a>> {
+    batches_by_length(examples, PART_PROMPTS)
+        .into_iter()
+        .map(|batch| Part::new(split, prompts(batch)))
+        .collect()
 }
 
 /// The block of an ActivScalar cell.
@@ -227,7 +293,9 @@ async fn run_pass(
     for p in parts {
         let (tokens, map) = match &p.prompts {
             Prompts::Known(g) => (g.tokens.clone(), g.positions.clone()),
-            Prompts::Fresh(batch) => (tokens_of(batch, device)?, position_map(batch, keys, device)),
+            Prompts::Fresh(batch) | Prompts::Plus(batch) => {
+                (tokens_of(batch, device)?, position_map(batch, keys, device))
+            }
         };
         let (n, runs) = (p.len(), p.betas());
         if let Some(batch) = p.copied() {
@@ -264,10 +332,10 @@ async fn run_pass(
             start: first_changed(&copied, cells[index] % keys, keys, seq),
         })
         .collect();
-    let mut effect = EffectCopies::batches(iv, seq, copied, plus_rows, segments);
+    let mut effect = EffectCopies::new(iv, seq, copied, plus_rows, segments);
     // Block by block from the lowest cell's: each effect copy joins at its cell's block.
     let n_layers = model.config().n_layers;
-    let first = (effect.iter().filter_map(EffectCopies::first_layer).min()).unwrap_or(n_layers);
+    let first = effect.first_layer().unwrap_or(n_layers);
     let mut x = model.residual_at(&tokens, first, Some(&hooks))?;
     let rope = model.rope(seq);
     let span = Span {
@@ -276,14 +344,12 @@ async fn run_pass(
     };
     for layer in first..n_layers {
         let (next, kv) = model.block(layer, x.clone(), span, Some(&hooks));
-        for batch in &mut effect {
-            batch.block(model, layer, &x, &kv);
-        }
+        effect.block(model, layer, &x, &kv);
         x = next;
     }
     let logits = model.unembed_last(&tokens, x);
     // Every part's numbers, then one read for the whole pass.
-    let (mut at, mut outs, mut copied_targets) = (0, Vec::new(), Vec::new());
+    let (mut at, mut outs, mut copied_answers) = (0, Vec::new(), Vec::new());
     for p in parts {
         let n = p.len();
         let mut take = || {
@@ -298,31 +364,34 @@ async fn run_pass(
                 let (ld, other) = (logit_diff(base.clone(), &t), other_mass(base, &t));
                 (t, ld, other)
             }
+            Prompts::Plus(batch) => {
+                at += n;
+                copied_answers.push((answer_ids(batch, device), n));
+                continue;
+            }
         };
         let (plus, minus) = (take(), take());
-        outs.extend(Columns::tensors(&targets, base_ld, base_other, plus, minus));
         if p.copied().is_some() {
-            copied_targets.push((targets, n));
+            copied_answers.push(((targets.pos.clone(), targets.neg.clone()), n));
         }
+        outs.extend(Columns::tensors(&targets, base_ld, base_other, plus, minus));
     }
-    let effects: Vec<(usize, Tensor<2>)> = (effect.into_iter())
-        .flat_map(|batch| batch.logits(model))
-        .collect();
+    let effects = effect.logits(model);
     for (_, copy) in &effects {
         let mut row = 0;
-        for (targets, n) in &copied_targets {
-            outs.push(logit_diff(copied_rows(copy, row, *n), targets));
+        for ((pos, neg), n) in &copied_answers {
+            outs.push(pair_diff(copied_rows(copy, row, *n), pos, neg));
             row += n;
         }
     }
     let host = read(Tensor::cat(outs, 0)).await?;
     let mut offset = 0;
-    for p in parts {
+    for p in parts.iter().filter(|p| p.measured()) {
         let n = p.len();
         columns[p.split].push(&host[offset..offset + Columns::COUNT * n], n);
         offset += Columns::COUNT * n;
     }
-    let copies: usize = copied_targets.iter().map(|(_, n)| n).sum();
+    let copies: usize = copied_answers.iter().map(|(_, n)| n).sum();
     for (cell, _) in effects {
         sums[cell] += host[offset..offset + copies]
             .iter()

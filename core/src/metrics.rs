@@ -142,9 +142,6 @@ pub(crate) async fn read(t: Tensor<1>) -> Result<Vec<f32>> {
 /// positions from the cell's block and first position up; more can be measured on request).
 pub const EFFECT_CELLS: usize = 8;
 
-/// Most prompts in one forward pass of [`site_effects`] (variants × prompts).
-const EFFECT_ROWS: usize = 128;
-
 /// The ActivScalar cells with the largest |α| above `tau`, largest first, at most `max`.
 pub fn largest_cells(iv: &Intervention, host: &[Vec<f32>], tau: f32, max: usize) -> Vec<usize> {
     if iv.method != interventions::Method::ActivScalar {
@@ -155,139 +152,6 @@ pub fn largest_cells(iv: &Intervention, host: &[Vec<f32>], tau: f32, max: usize)
     cells.sort_by(|&a, &b| mags[b].total_cmp(&mags[a]).then(a.cmp(&b)));
     cells.truncate(max);
     cells
-}
-
-/// What a forward pass costs per block beyond its prompts, in prompts' worth of work
-/// (packing each weight matrix on the CPU, dispatching kernels on a GPU). Measured on the CPU
-/// backend (docs/BENCHMARKS.md, W4).
-const PASS_OVERHEAD: usize = 16;
-
-/// `order` (cells in order of `layer`, out of `layers` blocks) cut into forward passes of at
-/// most `max` cells over `n` prompts each. A cell joins the pass before it when running its
-/// prompts from that pass's first block costs no more than a pass of its own from its block.
-fn passes(
-    order: &[usize],
-    layer: impl Fn(usize) -> usize,
-    layers: usize,
-    n: usize,
-    max: usize,
-) -> Vec<&[usize]> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for end in 1..=order.len() {
-        let joins = || {
-            let above = |cell: usize| layers.saturating_sub(layer(cell));
-            above(order[start]) * n <= above(order[end]) * (n + PASS_OVERHEAD)
-        };
-        if end == order.len() || end - start == max || !joins() {
-            out.push(&order[start..end]);
-            start = end;
-        }
-    }
-    out
-}
-
-/// ActivScalar: each cell's contribution to the mean LD at β = +1 — the drop in mean LD when
-/// that one α is zeroed — given the mean LD with every cell (`full`). Returns (cell, effect)
-/// for `cells`. Each pass runs the prompts once per cell, with that cell's α left out, from
-/// the lowest block among its cells; passes go up the blocks ([`passes`] decides which cells
-/// share one), and the blocks below a pass (where every variant is the same) run once for all.
-pub async fn site_effects(
-    model: &Model,
-    iv: &Intervention,
-    cells: &[usize],
-    examples: &[Example],
-    full: f64,
-    batch_size: usize,
-) -> Result<Vec<(usize, f64)>> {
-    if cells.is_empty() || examples.is_empty() || iv.method != interventions::Method::ActivScalar {
-        return Ok(Vec::new());
-    }
-    let device = model.device();
-    let (layers, positions) = (iv.dims.layers, iv.dims.positions);
-    let site_layer = |cell: usize| (cell / (layers * positions), (cell / positions) % layers);
-    let mut order: Vec<usize> = (0..cells.len()).collect();
-    order.sort_by_key(|&i| (site_layer(cells[i]).1, i));
-    let mut sums = vec![0.0f64; cells.len()];
-    for batch in batches_by_length(examples, batch_size) {
-        let n = batch.len();
-        let map = interventions::position_map(&batch, positions, device);
-        let all = iv.hooks(1.0).at_positions(map.clone());
-        let tokens = tokens_of(&batch, device)?;
-        let answers =
-            |f: fn(&Example) -> u32| -> Vec<i64> { batch.iter().map(|e| f(e) as i64).collect() };
-        let (pos, neg) = (answers(|e| e.pos), answers(|e| e.neg));
-        // The residual stream entering block `at`, with every cell applied.
-        let (mut at, mut x) = (0, model.residual_at(&tokens, 0, Some(&all))?);
-        let layer = |i: usize| site_layer(cells[i]).1;
-        for pass in passes(&order, layer, layers, n, (EFFECT_ROWS / n).max(1)) {
-            let k = pass.len();
-            let from = site_layer(cells[pass[0]]).1;
-            x = model.run_blocks(x, at..from, Some(&all));
-            at = from;
-            let mut hooks = iv
-                .hooks(1.0)
-                .at_positions(map.clone().map(|m| m.repeat_dim(0, k)));
-            let left_out: Vec<(usize, usize, usize)> = (pass.iter().enumerate())
-                .map(|(j, &i)| (cells[i], j * n, n))
-                .collect();
-            for ((site, layer), keep) in keep_masks(&iv.dims, &left_out, k * n) {
-                let keep = Tensor::<1>::from_floats(keep.as_slice(), device).reshape([
-                    k * n,
-                    positions,
-                    1,
-                ]);
-                hooks.keep_only(site, layer, keep);
-            }
-            let logits = model.logits_last_from(
-                &tokens.repeated(k),
-                x.clone().repeat_dim(0, k),
-                from,
-                Some(&hooks),
-            );
-            let index = |v: &[i64]| {
-                let all: Vec<i64> = (0..k).flat_map(|_| v.iter().copied()).collect();
-                Tensor::<2, Int>::from_data(TensorData::new(all, [k * n, 1]), device)
-            };
-            let ld = (logits.clone().gather(1, index(&pos)) - logits.gather(1, index(&neg)))
-                .reshape([k * n]);
-            let ld = read(ld).await?;
-            for (&i, lds) in pass.iter().zip(ld.chunks(n)) {
-                sums[i] += lds.iter().map(|&x| x as f64).sum::<f64>();
-            }
-        }
-    }
-    let total = examples.len() as f64;
-    Ok(cells
-        .iter()
-        .zip(sums)
-        .map(|(&cell, sum)| (cell, full - sum / total))
-        .collect())
-}
-
-/// One keep-mask over keys (`rows × keys`, 0 where a copy leaves its cell's α out) per
-/// (site, layer) that holds a cell of `left_out`: (ActivScalar cell, first row, rows).
-pub(crate) fn keep_masks(
-    dims: &interventions::Dims,
-    left_out: &[(usize, usize, usize)],
-    rows: usize,
-) -> Vec<((usize, usize), Vec<f32>)> {
-    let (layers, keys) = (dims.layers, dims.positions);
-    let mut masks: Vec<((usize, usize), Vec<f32>)> = Vec::new();
-    for &(cell, first, n) in left_out {
-        let at = (cell / (layers * keys), (cell / keys) % layers);
-        let m = match masks.iter().position(|(k, _)| *k == at) {
-            Some(m) => m,
-            None => {
-                masks.push((at, vec![1.0; rows * keys]));
-                masks.len() - 1
-            }
-        };
-        for row in first..first + n {
-            masks[m].1[row * keys + cell % keys] = 0.0;
-        }
-    }
-    masks
 }
 
 /// Most prompts in one forward pass of [`beta_curve`] (β values × prompts).
@@ -358,22 +222,4 @@ pub async fn beta_curve(
             }
         })
         .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::passes;
-
-    #[test]
-    fn cells_share_a_pass_when_that_costs_less_than_one_of_their_own() {
-        let layer = |cell: usize| cell;
-        // 30 blocks, 16 prompts: a cell joins while it sits at most ~half-way above the pass.
-        let order = [0, 1, 8, 15, 16, 29];
-        let cut = passes(&order, layer, 30, 16, 8);
-        assert_eq!(cut, vec![&[0, 1, 8, 15][..], &[16], &[29]]);
-        // At most `max` cells a pass.
-        assert_eq!(passes(&order, layer, 30, 16, 2).len(), 4);
-        // Every cell on one block: one pass.
-        assert_eq!(passes(&[5, 5, 5], layer, 30, 16, 8).len(), 1);
-    }
 }

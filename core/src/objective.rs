@@ -35,11 +35,7 @@ impl Targets {
     /// Builds the targets of `examples` from the base model's last-position logits `[N, V]`.
     pub fn new(examples: &[&Example], base_logits: Tensor<2>, device: &Device) -> Targets {
         let [n, v] = base_logits.dims();
-        let ids = |f: fn(&Example) -> u32| {
-            let data: Vec<i64> = examples.iter().map(|e| f(e) as i64).collect();
-            Tensor::<2, Int>::from_data(TensorData::new(data, [n, 1]), device)
-        };
-        let (pos, neg) = (ids(|e| e.pos), ids(|e| e.neg));
+        let (pos, neg) = answer_ids(examples, device);
         let mut mask = vec![false; n * v];
         for (i, e) in examples.iter().enumerate() {
             mask[i * v + e.pos as usize] = true;
@@ -68,10 +64,24 @@ impl Targets {
     }
 }
 
+/// The y⁺ and y⁻ ids of `examples`, each `[N, 1]`.
+pub fn answer_ids(examples: &[&Example], device: &Device) -> (Tensor<2, Int>, Tensor<2, Int>) {
+    let ids = |f: fn(&Example) -> u32| {
+        let data: Vec<i64> = examples.iter().map(|e| f(e) as i64).collect();
+        Tensor::<2, Int>::from_data(TensorData::new(data, [examples.len(), 1]), device)
+    };
+    (ids(|e| e.pos), ids(|e| e.neg))
+}
+
 /// LD = z[y⁺] − z[y⁻] per prompt, `[N]`.
 pub fn logit_diff(logits: Tensor<2>, t: &Targets) -> Tensor<1> {
+    pair_diff(logits, &t.pos, &t.neg)
+}
+
+/// z[y⁺] − z[y⁻] per prompt, `[N]`, from the answers' ids (`[N, 1]` each).
+pub fn pair_diff(logits: Tensor<2>, pos: &Tensor<2, Int>, neg: &Tensor<2, Int>) -> Tensor<1> {
     let n = logits.dims()[0];
-    (logits.clone().gather(1, t.pos.clone()) - logits.gather(1, t.neg.clone())).reshape([n])
+    (logits.clone().gather(1, pos.clone()) - logits.gather(1, neg.clone())).reshape([n])
 }
 
 /// Probability mass outside {y⁺, y⁻}, `[N]`.

@@ -6,13 +6,13 @@ pub use activscalar_types::result::{
 };
 
 use crate::error::Result;
-use crate::evaluation::evaluate_splits;
+use crate::evaluation::{effects_on, evaluate_splits};
 use crate::fit::{FitOptions, Fitter, StepReport, StopReason};
 use crate::groups::LengthGroup;
 use crate::hooks::Site;
 use crate::interventions::Intervention;
 use crate::loaders::model_files::LoadedModel;
-use crate::metrics::{EFFECT_CELLS, Minimality, SplitMetrics, largest_cells, site_effects};
+use crate::metrics::{EFFECT_CELLS, Minimality, SplitMetrics, largest_cells};
 use crate::models::Model;
 use crate::tasks::{PreparedTask, TaskSpec, prepare};
 
@@ -127,7 +127,7 @@ pub async fn effects_of(
     examples: &[crate::tasks::Example],
     full: f64,
 ) -> Result<Vec<SiteEffect>> {
-    let effects = site_effects(model, iv, cells, examples, full, EVAL_BATCH).await?;
+    let effects = effects_on(model, iv, cells, examples, full).await?;
     Ok(described(iv, host, effects))
 }
 

@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use activscalar_core::engine::read_vec;
-use activscalar_core::evaluation::evaluate_splits;
+use activscalar_core::evaluation::{effects_on, evaluate_splits};
 use activscalar_core::fit::{FitOptions, Fitter, LengthGroup, batch_loss};
 use activscalar_core::interventions::{self, Dims, Intervention, Method};
-use activscalar_core::metrics::{evaluate, site_effects};
+use activscalar_core::metrics::evaluate;
 use activscalar_core::models::TokenBatch;
 use activscalar_core::objective::{Directions, Targets, effectiveness, kl_non_answer, logit_diff};
 use activscalar_core::rng::Rng;
@@ -494,17 +494,20 @@ fn the_batched_evaluation_equals_one_forward_pass_per_direction() {
     }
 }
 
+/// The effects a user asks for (the worker's on-demand path) run as effect copies beside the
+/// prompts at β = +1, and equal zeroing each cell alone.
 #[test]
-fn batched_site_effects_equal_zeroing_each_cell_alone() {
+fn effects_on_demand_equal_zeroing_each_cell_alone() {
     let m = tiny();
-    let ex = with_answers(random_examples(6, 7, 8, 300));
+    // 40 prompts: two parts of one length, whose copies share a pass.
+    let ex = with_answers(random_examples(40, 7, 8, 300));
     let d = dims(&m, 7);
     let iv = random_theta(Method::ActivScalar, d, 0.5, 9, m.model.device());
     let host = pollster::block_on(iv.to_host()).unwrap();
     let full = mean_ld(&m, Some(&iv), &ex, 1.0);
     // Cells on two (site, layer) pairs, two of them on the same pair, and one at position 0.
     let cells = [0, 3, 7 + 2, 2 * 7 + 6, 3 * 7 + 1];
-    let effects = pollster::block_on(site_effects(&m.model, &iv, &cells, &ex, full, 64)).unwrap();
+    let effects = pollster::block_on(effects_on(&m.model, &iv, &cells, &ex, full)).unwrap();
     assert_eq!(effects.len(), cells.len());
     for (&cell, (got_cell, effect)) in cells.iter().zip(&effects) {
         assert_eq!(cell, *got_cell);
@@ -541,9 +544,7 @@ fn an_evaluation_in_shared_passes_measures_what_each_split_and_cell_alone_does()
         21,
     );
     let validation = with_answers(random_examples(3, 5, 22, 300));
-    // 38 test prompts, 37 of length 4 (two parts of one pass): a pass holds the copies of 4
-    // cells (128 rows), so of the 8 cells below the four highest are measured in passes of
-    // their own.
+    // 38 test prompts, 37 of length 4 (two parts, each with the copies of all 8 cells).
     let mut test = keyed(&[vec![0, 1, 2, 2, 3, 4], vec![0, 1, 3, 4]], 23);
     test.extend(with_answers(random_examples(36, 4, 24, 300)));
     let d = dims(&m, 5);
@@ -552,15 +553,7 @@ fn an_evaluation_in_shared_passes_measures_what_each_split_and_cell_alone_does()
     let cells = [1, 3, 5 + 2, 2 * 5 + 4, 3 * 5, 5, 2 * 5 + 1, 3 * 5 + 3];
     let alone = |ex: &[Example]| pollster::block_on(evaluate(&m.model, Some(&iv), ex, 64)).unwrap();
     let want_test = alone(&test);
-    let want_effects = pollster::block_on(site_effects(
-        &m.model,
-        &iv,
-        &cells,
-        &test,
-        want_test.plus.mean_ld,
-        64,
-    ))
-    .unwrap();
+    let want_effects = zeroed_effects(&m, &iv, &cells, &test);
     let refs: Vec<&Example> = train.iter().collect();
     let groups = LengthGroup::prepare(&m.model, &refs, d.positions).unwrap();
     let group_refs: Vec<&LengthGroup> = groups.iter().collect();
@@ -584,7 +577,9 @@ fn an_evaluation_in_shared_passes_measures_what_each_split_and_cell_alone_does()
         );
         assert_same_split(&got.test, &want_test, "test split", 1e-4);
         assert_eq!(got.effects.len(), cells.len());
-        for ((cell, effect), (want_cell, want)) in got.effects.iter().zip(&want_effects) {
+        for ((cell, effect), (want_cell, want)) in
+            got.effects.iter().zip(cells.iter().zip(&want_effects))
+        {
             assert_eq!(cell, want_cell);
             assert!(
                 (effect - want).abs() < 1e-4,
@@ -606,8 +601,7 @@ fn effect_copies_in_several_batches_measure_what_each_cell_alone_does() {
     // Eight cells from positions 1–8 on both layers: 8 · 35 positions in all.
     let cells: Vec<usize> = (0..8).map(|i| (i % 4) * len + 1 + i).collect();
     let want_test = pollster::block_on(evaluate(&m.model, Some(&iv), &test, 64)).unwrap();
-    let full = want_test.plus.mean_ld;
-    let want = pollster::block_on(site_effects(&m.model, &iv, &cells, &test, full, 64)).unwrap();
+    let want = zeroed_effects(&m, &iv, &cells, &test);
     let got = pollster::block_on(evaluate_splits(
         &m.model,
         &iv,
@@ -618,12 +612,36 @@ fn effect_copies_in_several_batches_measure_what_each_cell_alone_does() {
     ))
     .unwrap();
     assert_same_split(&got.test, &want_test, "test split", 1e-4);
-    for ((cell, effect), (_, want)) in got.effects.iter().zip(&want) {
+    for ((cell, effect), want) in got.effects.iter().zip(&want) {
         assert!(
             (effect - want).abs() < 1e-4,
             "cell {cell}: shared {effect}, alone {want}"
         );
     }
+}
+
+/// Each of `cells`' effect measured alone: the drop in the mean LD of `examples` at β = +1 when
+/// θ has that one α zeroed, both evaluated plainly.
+fn zeroed_effects(
+    m: &LoadedModel,
+    iv: &Intervention,
+    cells: &[usize],
+    examples: &[Example],
+) -> Vec<f64> {
+    let device = m.model.device();
+    let plus = |iv: &Intervention| {
+        let r = pollster::block_on(evaluate(&m.model, Some(iv), examples, 64)).unwrap();
+        r.plus.mean_ld
+    };
+    let host = pollster::block_on(iv.to_host()).unwrap();
+    let full = plus(iv);
+    (cells.iter())
+        .map(|&cell| {
+            let mut zeroed = host.clone();
+            zeroed[0][cell] = 0.0;
+            full - plus(&Intervention::from_host(iv.method, iv.dims, &zeroed, device).unwrap())
+        })
+        .collect()
 }
 
 /// Random prompts keyed by `key_lists` (one prompt per list, as long as its list, at most 6).

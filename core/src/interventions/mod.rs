@@ -125,7 +125,6 @@ impl Intervention {
             layers: self.dims.layers,
             beta,
             positions: None,
-            keep: Vec::new(),
             keep_positions: Vec::new(),
         }
     }
@@ -242,20 +241,12 @@ pub struct Steering {
     beta: Strength,
     /// Position → key map of the batch ([`position_map`]); `None`: key p at position p.
     positions: Option<Tensor<3>>,
-    /// ActivScalar cells left untouched in some prompts (for measuring each cell's effect in
-    /// one batched pass): (site index, layer, keep `[batch, I, 1]` with 0 where skipped).
-    keep: Vec<(usize, usize, Tensor<3>)>,
-    /// The same per position: (site index, layer, keep `[batch, seq, 1]` with 0 where skipped).
+    /// ActivScalar cells left out at some positions (for measuring each cell's effect in one
+    /// batched pass): (site index, layer, keep `[batch, seq, 1]` with 0 where left out).
     keep_positions: Vec<(usize, usize, Tensor<3>)>,
 }
 
 impl Steering {
-    /// Leaves ActivScalar's α of (`site`, `layer`) out wherever `keep` (`[batch, I, 1]`, over
-    /// keys) is 0.
-    pub fn keep_only(&mut self, site: usize, layer: usize, keep: Tensor<3>) {
-        self.keep.push((site, layer, keep));
-    }
-
     /// Leaves ActivScalar's α of (`site`, `layer`) out at the positions where `keep`
     /// (`[batch, seq, 1]`) is 0.
     pub fn keep_at_positions(&mut self, site: usize, layer: usize, keep: Tensor<3>) {
@@ -282,13 +273,9 @@ impl Hooks for Steering {
         let seq = h.dims()[1];
         match &self.params[site.index() * self.layers + layer] {
             SiteParam::Scale(alpha) => {
-                let mut alpha = alpha.clone();
                 let here =
                     |(s, l, _): &&(usize, usize, Tensor<3>)| *s == site.index() && *l == layer;
-                if let Some((_, _, keep)) = self.keep.iter().find(here) {
-                    alpha = alpha * keep.clone();
-                }
-                let mut alpha = self.on_positions(alpha, seq);
+                let mut alpha = self.on_positions(alpha.clone(), seq);
                 if let Some((_, _, keep)) = self.keep_positions.iter().find(here) {
                     alpha = alpha * keep.clone();
                 }
