@@ -11,11 +11,11 @@ use activscalar_core::metrics::evaluate;
 use activscalar_core::models::TokenBatch;
 use activscalar_core::objective::{Directions, Targets, effectiveness, kl_non_answer, logit_diff};
 use activscalar_core::rng::Rng;
-use activscalar_core::tasks::{Example, PreparedTask, Row};
+use activscalar_core::tasks::{Example, PreparedTask};
 use activscalar_core::{Device, LoadedModel, ModelFiles, Tensor, TensorData, load_model};
 
 mod common;
-use common::assert_same_split;
+use common::{assert_same_split, random_prompt};
 
 fn tiny() -> LoadedModel {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures/tiny-llama");
@@ -30,15 +30,7 @@ fn vec(t: Tensor<1>) -> Vec<f32> {
 fn random_examples(n: usize, len: usize, seed: u64, vocab: usize) -> Vec<Example> {
     let mut rng = Rng::new(seed);
     (0..n)
-        .map(|i| {
-            let row = Row {
-                prompt: format!("p{i}"),
-                correct: "a".into(),
-                wrong: "b".into(),
-            };
-            let ids = (0..len).map(|_| 1 + rng.below(vocab - 1) as u32).collect();
-            Example::positional(row, ids, 0, 0)
-        })
+        .map(|i| random_prompt(i, len, vocab, &mut rng))
         .collect()
 }
 

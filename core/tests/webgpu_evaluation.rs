@@ -10,11 +10,11 @@ use activscalar_core::evaluation::{SplitsMeasured, evaluate_splits};
 use activscalar_core::fit::LengthGroup;
 use activscalar_core::interventions::{Dims, Intervention, Method};
 use activscalar_core::rng::Rng;
-use activscalar_core::tasks::{Example, Row};
+use activscalar_core::tasks::Example;
 use activscalar_core::{Device, LoadedModel, ModelFiles, load_model};
 
 mod common;
-use common::assert_same_split;
+use common::{assert_same_split, random_prompt};
 
 fn tiny(device: &Device) -> LoadedModel {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/fixtures/tiny-llama");
@@ -27,15 +27,9 @@ fn prompts(n: usize, len: usize, seed: u64, keys: Option<&[Vec<u32>]>) -> Vec<Ex
     let mut rng = Rng::new(seed);
     (0..n)
         .map(|i| {
-            let row = Row {
-                prompt: format!("p{i}"),
-                correct: "a".into(),
-                wrong: "b".into(),
-            };
             let len = keys.map_or(len, |k| k[i % k.len()].len());
-            let ids: Vec<u32> = (0..len).map(|_| 1 + rng.below(299) as u32).collect();
-            let (pos, neg) = (1 + rng.below(299) as u32, 1 + rng.below(299) as u32);
-            let mut e = Example::positional(row, ids, pos, neg);
+            let mut e = random_prompt(i, len, 300, &mut rng);
+            (e.pos, e.neg) = (1 + rng.below(299) as u32, 1 + rng.below(299) as u32);
             if let Some(keys) = keys {
                 e.keys = keys[i % keys.len()].clone();
             }

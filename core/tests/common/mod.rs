@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 
 use activscalar_core::metrics::SplitMetrics;
+use activscalar_core::rng::Rng;
+use activscalar_core::tasks::{Example, Row};
 
 /// The repository's root.
 pub fn repo() -> PathBuf {
@@ -26,6 +28,18 @@ pub fn default_model_bytes() -> Option<Vec<u8>> {
         }
         Err(e) => panic!("CI must fetch the default model first: {e}"),
     }
+}
+
+/// Prompt `i`: `len` random token ids in 1..`vocab` drawn from `rng`, its answers 0 (to be set
+/// by the caller).
+pub fn random_prompt(i: usize, len: usize, vocab: usize, rng: &mut Rng) -> Example {
+    let row = Row {
+        prompt: format!("p{i}"),
+        correct: "a".into(),
+        wrong: "b".into(),
+    };
+    let ids = (0..len).map(|_| 1 + rng.below(vocab - 1) as u32).collect();
+    Example::positional(row, ids, 0, 0)
 }
 
 /// Whether two measurements of a split agree within `tol` (float error: the batches or the
