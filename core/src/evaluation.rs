@@ -147,7 +147,11 @@ pub async fn evaluate_splits(
     test: &[Example],
     cells: &[usize],
 ) -> Result<SplitsMeasured> {
-    let variants = measurable(iv, cells);
+    let variants = if test.is_empty() {
+        Vec::new()
+    } else {
+        measurable(iv, cells)
+    };
     let mut parts: Vec<Part> = match train.1 {
         Some(groups) => (groups.iter())
             .map(|g| Part::new(0, Prompts::Known(g)))
@@ -173,7 +177,9 @@ pub async fn evaluate_splits(
 
 /// ActivScalar: each of `cells`' contribution to the mean LD of `examples` at β = +1 — the
 /// drop in mean LD when that one α is zeroed — given the mean LD with every cell (`full`).
-/// Returns (cell, effect) in the cells' order; nothing for other methods.
+/// Returns (cell, effect) in the cells' order; nothing for other methods. All the cells' copies
+/// of a part run side by side, so memory grows with the cells asked for at once (the page asks
+/// for one at a time, a fit's evaluation for at most [`crate::metrics::EFFECT_CELLS`]).
 pub async fn effects_on(
     model: &Model,
     iv: &Intervention,
@@ -317,7 +323,7 @@ async fn run_pass(
         lengths,
     };
     let seq = tokens.seq();
-    // Every part with copies measures the same cells (the test split's shared ones).
+    // Every part with copies measures the same cells.
     let variants = parts.iter().find_map(|p| p.copied().map(|_| &p.variants));
     debug_assert!(
         parts
@@ -347,35 +353,40 @@ async fn run_pass(
         effect.block(model, layer, &x, &kv);
         x = next;
     }
-    let logits = model.unembed_last(&tokens, x);
-    // Every part's numbers, then one read for the whole pass.
-    let (mut at, mut outs, mut copied_answers) = (0, Vec::new(), Vec::new());
-    for p in parts {
-        let n = p.len();
-        let mut take = || {
-            at += n;
-            copied_rows(&logits, at - n, n)
-        };
-        let (targets, base_ld, base_other) = match &p.prompts {
-            Prompts::Known(g) => (g.targets.clone(), g.base_ld.clone(), g.base_other.clone()),
-            Prompts::Fresh(batch) => {
-                let base = take();
-                let t = Targets::new(batch, base.clone(), device);
-                let (ld, other) = (logit_diff(base.clone(), &t), other_mass(base, &t));
-                (t, ld, other)
-            }
-            Prompts::Plus(batch) => {
+    // Every measured part's numbers (from the main rows' logits) and every cell's copies' LDs,
+    // then one read for the whole pass.
+    let mut outs = Vec::new();
+    if parts.iter().any(Part::measured) {
+        let logits = model.unembed_last(&tokens, x);
+        let mut at = 0;
+        for p in parts {
+            let n = p.len();
+            let mut take = || {
                 at += n;
-                copied_answers.push((answer_ids(batch, device), n));
-                continue;
-            }
-        };
-        let (plus, minus) = (take(), take());
-        if p.copied().is_some() {
-            copied_answers.push(((targets.pos.clone(), targets.neg.clone()), n));
+                copied_rows(&logits, at - n, n)
+            };
+            let (targets, base_ld, base_other) = match &p.prompts {
+                Prompts::Known(g) => (g.targets.clone(), g.base_ld.clone(), g.base_other.clone()),
+                Prompts::Fresh(batch) => {
+                    let base = take();
+                    let t = Targets::new(batch, base.clone(), device);
+                    let (ld, other) = (logit_diff(base.clone(), &t), other_mass(base, &t));
+                    (t, ld, other)
+                }
+                Prompts::Plus(_) => {
+                    at += n;
+                    continue;
+                }
+            };
+            let (plus, minus) = (take(), take());
+            outs.extend(Columns::tensors(&targets, base_ld, base_other, plus, minus));
         }
-        outs.extend(Columns::tensors(&targets, base_ld, base_other, plus, minus));
     }
+    // The copied prompts' answers, in the order of their rows.
+    let copied_answers: Vec<_> = (parts.iter())
+        .filter_map(|p| p.copied())
+        .map(|batch| (answer_ids(batch, device), batch.len()))
+        .collect();
     let effects = effect.logits(model);
     for (_, copy) in &effects {
         let mut row = 0;

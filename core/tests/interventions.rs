@@ -517,9 +517,10 @@ fn effects_on_demand_equal_zeroing_each_cell_alone() {
 
 /// A fit's evaluation runs every split's prompts of one length, and the effect copies of the
 /// cells (each from its block), in shared forward passes: it measures what evaluating each
-/// split alone and each cell's effect alone does — with the training split's base outputs from the fit's groups or
-/// computed afresh, role-keyed prompts next to positional ones of the same length, and cells
-/// measured in the shared passes as well as in passes of their own.
+/// split alone and each cell's effect alone does — with the training split's base outputs from
+/// the fit's groups or computed afresh, role-keyed prompts next to positional ones of the same
+/// length, and two parts of test prompts of one length in passes of their own (many cells) or
+/// in one pass (a few late ones).
 #[test]
 fn an_evaluation_in_shared_passes_measures_what_each_split_and_cell_alone_does() {
     let m = tiny();
@@ -536,20 +537,22 @@ fn an_evaluation_in_shared_passes_measures_what_each_split_and_cell_alone_does()
         21,
     );
     let validation = with_answers(random_examples(3, 5, 22, 300));
-    // 38 test prompts, 37 of length 4 (two parts, each with the copies of all 8 cells).
+    // 38 test prompts, 37 of length 4: two parts, of 32 and 5.
     let mut test = keyed(&[vec![0, 1, 2, 2, 3, 4], vec![0, 1, 3, 4]], 23);
     test.extend(with_answers(random_examples(36, 4, 24, 300)));
     let d = dims(&m, 5);
     let iv = random_theta(Method::ActivScalar, d, 0.5, 25, device);
-    // Cells on both layers and sites, several on one (site, layer).
-    let cells = [1, 3, 5 + 2, 2 * 5 + 4, 3 * 5, 5, 2 * 5 + 1, 3 * 5 + 3];
+    // Cells on both layers and sites, several on one (site, layer): their copies make each
+    // length-4 part a pass of its own. Three cells at late positions: both parts share a pass.
+    let many = [1, 3, 5 + 2, 2 * 5 + 4, 3 * 5, 5, 2 * 5 + 1, 3 * 5 + 3];
+    let late = [3, 2 * 5 + 4, 3 * 5 + 3];
     let alone = |ex: &[Example]| pollster::block_on(evaluate(&m.model, Some(&iv), ex, 64)).unwrap();
     let want_test = alone(&test);
-    let want_effects = zeroed_effects(&m, &iv, &cells, &test);
     let refs: Vec<&Example> = train.iter().collect();
     let groups = LengthGroup::prepare(&m.model, &refs, d.positions).unwrap();
     let group_refs: Vec<&LengthGroup> = groups.iter().collect();
-    for from_groups in [true, false] {
+    for (from_groups, cells) in [(true, &many[..]), (false, &many[..]), (true, &late[..])] {
+        let want_effects = zeroed_effects(&m, &iv, cells, &test);
         let known = from_groups.then_some(&group_refs[..]);
         let got = pollster::block_on(evaluate_splits(
             &m.model,
@@ -557,7 +560,7 @@ fn an_evaluation_in_shared_passes_measures_what_each_split_and_cell_alone_does()
             (&train, known),
             &validation,
             &test,
-            &cells,
+            cells,
         ))
         .unwrap();
         assert_same_split(&got.train, &alone(&train), "training split", 1e-4);

@@ -1,5 +1,5 @@
-//! The effect copies of one evaluation pass. A copy repeats the test prompts at β = +1 with one
-//! cell's α left out. It joins the pass at that cell's block and computes only the positions
+//! The effect copies of one evaluation pass. A copy repeats the copied prompts (the test split's,
+//! or those whose effects are asked for) at β = +1 with one cell's α left out. It joins the pass at that cell's block and computes only the positions
 //! from the first one the cell changes: in every later block the positions before it equal the
 //! β = +1 rows', so the copy reads their keys and values instead of recomputing them.
 //!
